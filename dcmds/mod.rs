@@ -1,0 +1,27 @@
+//! The commands users type, one module per family. Each command's manual
+//! lives in its record, beside its handler.
+//!
+//! - [`meta`]: `::help`, `::dcmds`, `::formats`, `::eval`, `::walk`, `$q`.
+//! - [`process`]: `::status`, `$m`/`::mappings`.
+//! - [`stack`]: `$C`, `$c`, `::stack`, `::threads`, `::thread`, `$r`/`::regs`.
+//! - [`symbols`]: `::nm`, `::whatis`.
+//! - [`dis`]: `::dis`.
+
+use crate::lang::dcmd::Registry;
+
+pub mod dis;
+pub mod meta;
+pub mod process;
+pub mod stack;
+pub mod symbols;
+
+/// Every dcmd and walker jmdb knows.
+pub fn registry() -> Registry {
+    let mut r = Registry::default();
+    meta::register(&mut r);
+    process::register(&mut r);
+    stack::register(&mut r);
+    symbols::register(&mut r);
+    dis::register(&mut r);
+    r
+}

@@ -1,0 +1,43 @@
+//! Typed errors. Every error that comes from reading the target names the
+//! address that failed, so a dcmd can say exactly what was missing.
+
+use thiserror::Error;
+
+/// Why a read of target memory failed.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum MemError {
+    /// No mapping of the process covered the address.
+    #[error("address {addr:#x} is not mapped")]
+    Unmapped { addr: u64 },
+    /// The process had the address mapped, but the core does not hold its
+    /// bytes and no file on disk supplies them.
+    #[error("address {addr:#x} is mapped ({what}) but its bytes are not in the core")]
+    NotInCore { addr: u64, what: String },
+    /// The core file ends before the segment that holds the address.
+    #[error("address {addr:#x} lies in a part of the core that was truncated")]
+    Truncated { addr: u64 },
+}
+
+impl MemError {
+    /// The address the failed read was for.
+    pub fn addr(&self) -> u64 {
+        match self {
+            MemError::Unmapped { addr } | MemError::NotInCore { addr, .. } | MemError::Truncated { addr } => *addr,
+        }
+    }
+}
+
+/// Why a core (or a binary it maps) could not be opened.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum OpenError {
+    #[error("{path}: {msg}")]
+    Io { path: String, msg: String },
+    #[error("{path}: not an ELF file")]
+    NotElf { path: String },
+    #[error("{path}: not an ELF core file (type {kind})")]
+    NotCore { path: String, kind: String },
+    #[error("{path}: unsupported core: {msg}")]
+    Unsupported { path: String, msg: String },
+    #[error("{path}: malformed ELF: {msg}")]
+    Malformed { path: String, msg: String },
+}

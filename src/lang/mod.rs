@@ -1,0 +1,3 @@
+//! mdb's command language: parsing, expressions, formats, pipelines, REPL.
+
+pub mod dcmd;

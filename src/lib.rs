@@ -1,0 +1,26 @@
+//! jmdb: a post-mortem debugger for Node.js cores.
+//!
+//! The engine, layer by layer, each using only those above it in this list:
+//! - [`error`], [`memory`], [`arch`]: typed errors, the memory trait, CPU facts.
+//! - [`corefile`]: parsing an ELF core's segments and notes.
+//! - [`symbols`], [`target`]: the core plus the binaries it mapped, as one
+//!   address space with symbols.
+//! - [`unwind`]: native stacks from CFI and frame pointers.
+//! - [`lang`], [`session`]: mdb's command language, pipelines and the REPL.
+//!
+//! The commands users type live in `dcmds/` (mounted here as [`dcmds`]);
+//! the engine never calls into them, it only runs what the registry holds.
+
+pub mod arch;
+pub mod corefile;
+pub mod disasm;
+pub mod error;
+pub mod lang;
+pub mod memory;
+pub mod session;
+pub mod symbols;
+pub mod target;
+pub mod unwind;
+
+#[path = "../dcmds/mod.rs"]
+pub mod dcmds;

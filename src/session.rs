@@ -1,0 +1,49 @@
+//! The state a command sees: the target (if any), dot, the selected thread,
+//! the registry of dcmds, and the sink for warnings.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::lang::dcmd::{DcmdError, Registry};
+use crate::target::Target;
+
+/// Set by the SIGINT handler while a command runs; long loops poll it
+/// through [`Session::check_interrupt`].
+pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+pub struct Session {
+    pub target: Option<Target>,
+    pub registry: Registry,
+    /// mdb's dot.
+    pub dot: u64,
+    /// Index into `target.threads()` of the selected thread.
+    pub thread: usize,
+    /// Where warnings go (stderr in the CLI, a buffer in tests).
+    pub err: Box<dyn Write + Send>,
+    /// Set when any command in this session failed: batch mode's exit status.
+    pub failed: bool,
+    /// Set by `$q`/`::quit`.
+    pub quit: bool,
+}
+
+impl Session {
+    pub fn new(target: Option<Target>, registry: Registry, err: Box<dyn Write + Send>) -> Session {
+        let thread = target.as_ref().map(|t| t.signalled_thread()).unwrap_or(0);
+        Session { target, registry, dot: 0, thread, err, failed: false, quit: false }
+    }
+
+    /// The target, or the error every target-needing dcmd returns.
+    pub fn target(&self) -> Result<&Target, DcmdError> {
+        self.target.as_ref().ok_or(DcmdError::NoTarget)
+    }
+
+    /// Print a warning line on the warning sink (never on stdout).
+    pub fn warn(&mut self, msg: &str) {
+        let _ = writeln!(self.err, "jmdb: {msg}");
+    }
+
+    /// Return `Interrupted` if the user pressed Ctrl-C.
+    pub fn check_interrupt(&self) -> Result<(), DcmdError> {
+        if INTERRUPTED.load(Ordering::Relaxed) { Err(DcmdError::Interrupted) } else { Ok(()) }
+    }
+}
