@@ -337,3 +337,74 @@ fn parse_prpsinfo(d: &[u8]) -> Option<PsInfo> {
         psargs: cstr(&d[p::PSARGS..p::PSARGS + p::PSARGS_LEN]).trim_end().to_string(),
     })
 }
+
+/// Linux x86_64 signal names (`asm/signal.h`) and their usual description.
+pub fn signal_name(sig: i32) -> (&'static str, &'static str) {
+    match sig {
+        1 => ("SIGHUP", "Hangup"),
+        2 => ("SIGINT", "Interrupt"),
+        3 => ("SIGQUIT", "Quit"),
+        4 => ("SIGILL", "Illegal instruction"),
+        5 => ("SIGTRAP", "Trace/breakpoint trap"),
+        6 => ("SIGABRT", "Aborted"),
+        7 => ("SIGBUS", "Bus error"),
+        8 => ("SIGFPE", "Floating point exception"),
+        9 => ("SIGKILL", "Killed"),
+        10 => ("SIGUSR1", "User defined signal 1"),
+        11 => ("SIGSEGV", "Segmentation fault"),
+        12 => ("SIGUSR2", "User defined signal 2"),
+        13 => ("SIGPIPE", "Broken pipe"),
+        14 => ("SIGALRM", "Alarm clock"),
+        15 => ("SIGTERM", "Terminated"),
+        16 => ("SIGSTKFLT", "Stack fault"),
+        17 => ("SIGCHLD", "Child exited"),
+        18 => ("SIGCONT", "Continued"),
+        19 => ("SIGSTOP", "Stopped (signal)"),
+        20 => ("SIGTSTP", "Stopped"),
+        21 => ("SIGTTIN", "Stopped (tty input)"),
+        22 => ("SIGTTOU", "Stopped (tty output)"),
+        23 => ("SIGURG", "Urgent I/O condition"),
+        24 => ("SIGXCPU", "CPU time limit exceeded"),
+        25 => ("SIGXFSZ", "File size limit exceeded"),
+        26 => ("SIGVTALRM", "Virtual timer expired"),
+        27 => ("SIGPROF", "Profiling timer expired"),
+        28 => ("SIGWINCH", "Window changed"),
+        29 => ("SIGIO", "I/O possible"),
+        30 => ("SIGPWR", "Power failure"),
+        31 => ("SIGSYS", "Bad system call"),
+        0 => ("none", "no signal"),
+        _ => ("SIG?", "unknown signal"),
+    }
+}
+
+/// What `si_code` says about how the signal came (`asm-generic/siginfo.h`).
+pub fn signal_code(sig: i32, code: i32) -> String {
+    let generic = match code {
+        0 => Some("SI_USER: sent by kill()"),
+        0x80 => Some("SI_KERNEL: sent by the kernel"),
+        -1 => Some("SI_QUEUE: sent by sigqueue()"),
+        -6 => Some("SI_TKILL: sent by tkill() or raise()"),
+        _ => None,
+    };
+    if let Some(g) = generic {
+        return g.to_string();
+    }
+    let specific = match (sig, code) {
+        (11, 1) => "SEGV_MAPERR: address not mapped",
+        (11, 2) => "SEGV_ACCERR: invalid permissions for mapped object",
+        (7, 1) => "BUS_ADRALN: invalid address alignment",
+        (7, 2) => "BUS_ADRERR: nonexistent physical address",
+        (4, 1) => "ILL_ILLOPC: illegal opcode",
+        (4, 2) => "ILL_ILLOPN: illegal operand",
+        (8, 1) => "FPE_INTDIV: integer divide by zero",
+        (5, 1) => "TRAP_BRKPT: process breakpoint",
+        (5, 2) => "TRAP_TRACE: process trace trap",
+        _ => "",
+    };
+    if specific.is_empty() { format!("code {code}") } else { specific.to_string() }
+}
+
+/// Signals whose siginfo carries a faulting address rather than a sender.
+pub fn signal_has_addr(sig: i32) -> bool {
+    matches!(sig, 4 | 7 | 8 | 11)
+}

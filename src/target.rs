@@ -42,6 +42,8 @@ pub enum Backing {
     Partial,
     /// Not in the core and no file supplies it.
     Missing,
+    /// No access (`---`: guard pages, reservations); nothing to read.
+    NoAccess,
 }
 
 impl Backing {
@@ -52,6 +54,7 @@ impl Backing {
             Backing::File => "file",
             Backing::Partial => "partial",
             Backing::Missing => "missing",
+            Backing::NoAccess => "noaccess",
         }
     }
 }
@@ -197,6 +200,8 @@ pub struct Target {
     /// The executable's path as the process saw it.
     pub exe_name: Option<String>,
     sysroot: Option<PathBuf>,
+    /// The unwinder's per-module CFI index, filled on first use.
+    pub unwind_cache: crate::unwind::CfiCache,
 }
 
 fn io_err(path: &Path, e: std::io::Error) -> OpenError {
@@ -234,6 +239,7 @@ impl Target {
             warnings: Vec::new(),
             exe_name: None,
             sysroot: opts.sysroot.clone(),
+            unwind_cache: Default::default(),
         };
 
         // Which mapped path is the executable: the file that maps AT_PHDR.
@@ -490,7 +496,9 @@ impl Target {
         for s in &self.core.segments {
             let file = self.file_for(s.vaddr).map(|(i, f)| (i, f.clone()));
             let file_ok = file.as_ref().map(|(i, _)| self.file_data[self.file_index[*i]].is_some()).unwrap_or(false);
-            let backing = if s.filesz >= s.memsz && s.present >= s.filesz {
+            let backing = if s.flags & 7 == 0 && s.filesz == 0 {
+                Backing::NoAccess
+            } else if s.filesz >= s.memsz && s.present >= s.filesz {
                 Backing::Core
             } else if s.present < s.filesz {
                 Backing::Partial

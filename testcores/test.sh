@@ -10,9 +10,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v gdb >/dev/null; then
-  echo "test.sh: installing gdb"
-  apt-get update && apt-get install -y gdb
+# gdb makes gcore cores and is the oracle for native stacks; readelf (binutils)
+# is the oracle for program headers.
+need=()
+command -v gdb >/dev/null || need+=(gdb)
+command -v readelf >/dev/null || need+=(binutils)
+command -v npm >/dev/null || need+=(npm)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "test.sh: installing ${need[*]}"
+  apt-get update && apt-get install -y "${need[@]}"
 fi
 if ! command -v cargo >/dev/null; then
   echo "test.sh: cargo not found: install the Rust toolchain (https://rustup.rs)" >&2
