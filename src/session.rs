@@ -24,12 +24,14 @@ pub struct Session {
     pub failed: bool,
     /// Set by `$q`/`::quit`.
     pub quit: bool,
+    /// The command language's variables, increment and history.
+    pub lang: crate::lang::exec::LangState,
 }
 
 impl Session {
     pub fn new(target: Option<Target>, registry: Registry, err: Box<dyn Write + Send>) -> Session {
         let thread = target.as_ref().map(|t| t.signalled_thread()).unwrap_or(0);
-        Session { target, registry, dot: 0, thread, err, failed: false, quit: false }
+        Session { target, registry, dot: 0, thread, err, failed: false, quit: false, lang: Default::default() }
     }
 
     /// The target, or the error every target-needing dcmd returns.
