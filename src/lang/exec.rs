@@ -17,6 +17,7 @@ use std::io::Write;
 use std::process::{Command as Proc, Stdio};
 use std::sync::atomic::Ordering;
 
+use crate::arch::x86_64::USER_REGS;
 use crate::lang::dcmd::{Dcmd, DcmdError, DcmdResult, Handler, Invocation, Opts};
 use crate::lang::expr::{self, Env, Expr, ExprError, Names};
 use crate::lang::format::{self, FmtEnv, FmtItem, Formatter};
@@ -112,6 +113,9 @@ impl Env for Session {
             "fp" => "rbp",
             r => r,
         };
+        if self.target.is_none() && USER_REGS.contains(&reg) {
+            return Err(ExprError::NoTargetRegister(name.into()));
+        }
         self.target
             .as_ref()
             .and_then(|t| t.threads.get(self.thread))
@@ -129,6 +133,7 @@ impl Env for Session {
 
 /// `::name`, or `$C` as is.
 pub fn display_name(name: &str) -> String {
+    let name = name.strip_prefix("::").unwrap_or(name);
     if name.starts_with('$') { name.to_string() } else { format!("::{name}") }
 }
 
@@ -287,24 +292,33 @@ fn run_pipeline(
 ) -> Result<(), Failure> {
     let addr_given = cmd.addr.is_some();
     let n = cmd.stages.len();
-    let mut input: Vec<PipeLine> = Vec::new();
+    // Resolve every stage first: a misspelt last stage should not wait for
+    // an expensive first one.
+    let mut prepared: Vec<Prepared> = Vec::with_capacity(n);
     for (i, stage) in cmd.stages.iter().enumerate() {
+        match text_filter(s, stage).filter(|_| i > 0) {
+            Some(f) => prepared.push(Prepared::Filter(f?)),
+            None => prepared.push(Prepared::Run(Runner::new(s, stage)?)),
+        }
+    }
+    let mut input: Vec<PipeLine> = Vec::new();
+    for (i, p) in prepared.iter_mut().enumerate() {
         let last = i + 1 == n;
         let piped_out = !last || outer_piped;
         let mut next: Vec<PipeLine> = Vec::new();
-        if i > 0
-            && let Some(keep) = text_filter(s, stage)
-        {
-            let kept = keep?.apply(input);
-            if last {
-                for l in &kept {
-                    writeln!(sink, "{}", l.text)?;
+        let runner = match p {
+            Prepared::Filter(f) => {
+                let kept = f.apply(std::mem::take(&mut input));
+                if last {
+                    for l in &kept {
+                        writeln!(sink, "{}", l.text)?;
+                    }
                 }
+                input = kept;
+                continue;
             }
-            input = kept;
-            continue;
-        }
-        let mut runner = Runner::new(s, stage)?;
+            Prepared::Run(r) => r,
+        };
         let r = if i == 0 {
             let looping = count > 1;
             let mut dot = s.dot;
@@ -359,6 +373,11 @@ fn run_pipeline(
         input = next;
     }
     Ok(())
+}
+
+enum Prepared<'c> {
+    Run(Runner<'c>),
+    Filter(Filter),
 }
 
 /// The first word of a pipe line as an address (`0x1f`, `1f`, `1f:`).

@@ -88,6 +88,8 @@ pub enum ExprError {
     NoTargetSymbol(String),
     #[error("variable '{0}' is not defined")]
     UnknownVariable(String),
+    #[error("register '{0}' is not available: no target is loaded")]
+    NoTargetRegister(String),
     #[error("division by zero")]
     DivideByZero,
     #[error("cannot dereference {addr:#x}: {err}")]
@@ -125,7 +127,7 @@ impl<'a> ParseError<&'a str> for SynErr<'a> {
 impl SynErr<'_> {
     /// `syntax error near "..."`, or the specific message.
     pub fn describe(&self) -> String {
-        let near: String = self.at.lines().next().unwrap_or("").chars().take(24).collect();
+        let near: String = self.at.chars().take_while(|&c| c != '\n' && c != ';').take(24).collect();
         let what = if self.msg.is_empty() { "syntax error" } else { &self.msg };
         if near.trim().is_empty() { format!("{what} at end of command") } else { format!("{what} near \"{near}\"") }
     }
@@ -268,7 +270,7 @@ fn unary<'a>(i: &'a str, names: &dyn Names) -> PResult<'a, Expr> {
                 None => fail(r, "missing ')'"),
             }
         }
-        '\'' => char_const(rest),
+        '\'' => char_const(i, rest),
         '<' => {
             let (r, name) = take_while1::<_, _, SynErr>(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.')
                 .parse(rest)
@@ -299,14 +301,14 @@ fn deref_cast(i: &str) -> PResult<'_, u8> {
 
 /// `'ab'`: up to 8 bytes, the first character in the most significant
 /// position, as mdb packs them.
-fn char_const(i: &str) -> PResult<'_, Expr> {
+fn char_const<'a>(quote: &'a str, i: &'a str) -> PResult<'a, Expr> {
     let mut bytes = Vec::new();
     let mut chars = i.char_indices();
     while let Some((pos, c)) = chars.next() {
         match c {
             '\'' => {
                 if bytes.len() > 8 {
-                    return fail(i, "character constant may not exceed 8 bytes");
+                    return fail(quote, "character constant may not exceed 8 bytes");
                 }
                 let v = bytes.iter().fold(0u64, |acc, &b| (acc << 8) | b as u64);
                 return Ok((&i[pos + 1..], Expr::Num(v)));
@@ -322,7 +324,7 @@ fn char_const(i: &str) -> PResult<'_, Expr> {
             }
         }
     }
-    fail(i, "unmatched '")
+    fail(quote, "unmatched '")
 }
 
 /// The byte a C escape stands for; `chars` is positioned after the letter

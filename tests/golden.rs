@@ -1,0 +1,156 @@
+//! Golden tests of the command language, in the style of mdb's own suite.
+//!
+//! Each `tests/cases/lang/tst.NAME.cmds` must exit 0 and each
+//! `err.NAME.cmds` must exit non-zero. The commands go to `jmdb` (no core)
+//! on standard input, or, when the first line is `// mode: -e`, each other
+//! line is passed as one `-e` argument. The expected result sits next to
+//! the commands in `tst.NAME.out`: stdout, a `-- stderr --` line, stderr,
+//! and `-- exit N --`.
+//!
+//! `JMDB_UPDATE=1 cargo test --test golden` rewrites the `.out` files.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+fn cases_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/lang")
+}
+
+/// Run one case and return its recorded form.
+fn run(cmds: &str) -> String {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_jmdb"));
+    cmd.env("SHELL", "/bin/sh").env("JMDB_HISTORY", "/dev/null");
+    let stdin_text = if let Some(rest) = cmds.strip_prefix("// mode: -e\n") {
+        for line in rest.lines().filter(|l| !l.trim().is_empty()) {
+            cmd.arg("-e").arg(line);
+        }
+        String::new()
+    } else {
+        cmds.to_string()
+    };
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run jmdb");
+    if let Some(mut w) = child.stdin.take() {
+        w.write_all(stdin_text.as_bytes()).expect("write commands");
+    }
+    let out = child.wait_with_output().expect("wait for jmdb");
+    let mut rec = String::from_utf8_lossy(&out.stdout).into_owned();
+    if !rec.is_empty() && !rec.ends_with('\n') {
+        rec.push_str("\n-- (no newline at end of stdout) --\n");
+    }
+    rec.push_str("-- stderr --\n");
+    let err = String::from_utf8_lossy(&out.stderr);
+    rec.push_str(&err);
+    if !err.is_empty() && !err.ends_with('\n') {
+        rec.push('\n');
+    }
+    let code = out.status.code().map_or_else(|| "signal".to_string(), |c| c.to_string());
+    rec.push_str(&format!("-- exit {code} --\n"));
+    rec
+}
+
+fn check(name: &str) {
+    let dir = cases_dir();
+    let cmds_path = dir.join(format!("{name}.cmds"));
+    let cmds = fs::read_to_string(&cmds_path).unwrap_or_else(|e| panic!("{}: {e}", cmds_path.display()));
+    let actual = run(&cmds);
+    assert!(!actual.contains("panicked"), "{name}: jmdb panicked:\n{actual}");
+    let code_line = actual.lines().last().unwrap_or_default().to_string();
+    if name.starts_with("tst.") {
+        assert_eq!(code_line, "-- exit 0 --", "{name} must succeed:\n{actual}");
+    } else {
+        assert!(code_line != "-- exit 0 --" && code_line != "-- exit signal --", "{name} must fail:\n{actual}");
+    }
+    let out_path = dir.join(format!("{name}.out"));
+    if std::env::var_os("JMDB_UPDATE").is_some() {
+        fs::write(&out_path, &actual).unwrap_or_else(|e| panic!("{}: {e}", out_path.display()));
+        return;
+    }
+    let expected = fs::read_to_string(&out_path)
+        .unwrap_or_else(|e| panic!("{}: {e} (create it with JMDB_UPDATE=1)", out_path.display()));
+    if expected != actual {
+        panic!(
+            "{name}: output differs from {}\n{}\n(rerun with JMDB_UPDATE=1 to accept)",
+            out_path.display(),
+            diff(&expected, &actual)
+        );
+    }
+}
+
+/// A line diff, enough to see what changed.
+fn diff(expected: &str, actual: &str) -> String {
+    let e: Vec<&str> = expected.lines().collect();
+    let a: Vec<&str> = actual.lines().collect();
+    let mut out = String::new();
+    for i in 0..e.len().max(a.len()) {
+        match (e.get(i), a.get(i)) {
+            (Some(x), Some(y)) if x == y => out.push_str(&format!("  {x}\n")),
+            (x, y) => {
+                if let Some(x) = x {
+                    out.push_str(&format!("- {x}\n"));
+                }
+                if let Some(y) = y {
+                    out.push_str(&format!("+ {y}\n"));
+                }
+            }
+        }
+    }
+    out
+}
+
+macro_rules! cases {
+    ($($test:ident => $name:literal,)*) => {
+        $(
+            #[test]
+            fn $test() {
+                check($name);
+            }
+        )*
+        const CASES: &[&str] = &[$($name),*];
+    };
+}
+
+cases! {
+    tst_numbers => "tst.numbers",
+    tst_operators => "tst.operators",
+    tst_formats => "tst.formats",
+    tst_formats_list => "tst.formats-list",
+    tst_count_dot => "tst.count-dot",
+    tst_pipelines => "tst.pipelines",
+    tst_words => "tst.words",
+    tst_eval => "tst.eval",
+    tst_help => "tst.help",
+    tst_dcmds => "tst.dcmds",
+    tst_quit => "tst.quit",
+    tst_e_args => "tst.e-args",
+    err_unknown_dcmd => "err.unknown-dcmd",
+    err_usage => "err.usage",
+    err_help_unknown => "err.help-unknown",
+    err_divide_by_zero => "err.divide-by-zero",
+    err_no_target => "err.no-target",
+    err_syntax => "err.syntax",
+    err_e_args => "err.e-args",
+    err_pipe_not_address => "err.pipe-not-address",
+}
+
+/// A case file that is not listed above would silently never run.
+#[test]
+fn every_case_file_is_listed() {
+    let mut missing = Vec::new();
+    for entry in fs::read_dir(cases_dir()).expect("read cases dir") {
+        let name = entry.expect("dir entry").file_name().to_string_lossy().into_owned();
+        if let Some(stem) = name.strip_suffix(".cmds") {
+            assert!(stem.starts_with("tst.") || stem.starts_with("err."), "{name}: must start with tst. or err.");
+            if !CASES.contains(&stem) {
+                missing.push(stem.to_string());
+            }
+        }
+    }
+    assert!(missing.is_empty(), "add these cases to tests/golden.rs: {missing:?}");
+}
