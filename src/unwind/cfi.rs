@@ -9,9 +9,9 @@ use std::ops::Range;
 use std::sync::OnceLock;
 
 use gimli::{
-    BaseAddresses, CfaRule, EhFrame, EhFrameHdr, EhFrameOffset, Encoding, EndianSlice, Evaluation,
-    EvaluationResult, Expression, FrameDescriptionEntry, LittleEndian, Location, Register, RegisterRule,
-    UnwindContext, UnwindExpression, UnwindSection, UnwindTableRow, Value, ValueType,
+    BaseAddresses, CfaRule, EhFrame, EhFrameHdr, EhFrameOffset, Encoding, EndianSlice, Evaluation, EvaluationResult,
+    Expression, FrameDescriptionEntry, LittleEndian, Location, Register, RegisterRule, UnwindContext, UnwindExpression,
+    UnwindSection, UnwindTableRow, Value, ValueType,
 };
 
 use super::RegSet;
@@ -57,7 +57,11 @@ impl std::fmt::Display for CfiError {
             CfiError::Malformed(m) => write!(f, "malformed CFI: {m}"),
             CfiError::Unreadable(a) => write!(f, "memory at {a:#x} is not readable"),
             CfiError::UnknownRegister(r) => {
-                write!(f, "CFI needs {} whose value is unknown", crate::arch::x86_64::DWARF_NAMES.get(*r as usize).unwrap_or(&"a register"))
+                write!(
+                    f,
+                    "CFI needs {} whose value is unknown",
+                    crate::arch::x86_64::DWARF_NAMES.get(*r as usize).unwrap_or(&"a register")
+                )
             }
             CfiError::Expression(m) => write!(f, "CFI expression failed: {m}"),
         }
@@ -192,16 +196,15 @@ impl<'a> CfiSection<'a> {
     pub fn fde_for(&self, addr: u64) -> Result<FrameDescriptionEntry<Slice<'a>>, CfiError> {
         let eh = self.eh();
         let bases = self.bases();
-        if let Some((hdr, _)) = self.eh_frame_hdr {
-            if let Ok(parsed) = EhFrameHdr::new(hdr, LittleEndian).parse(&bases, 8) {
-                if let Some(table) = parsed.table() {
-                    return match table.fde_for_address(&eh, &bases, addr, EhFrame::cie_from_offset) {
-                        Ok(f) => Ok(f),
-                        Err(gimli::Error::NoUnwindInfoForAddress) => Err(CfiError::NoInfo),
-                        Err(e) => Err(malformed(e)),
-                    };
-                }
-            }
+        if let Some((hdr, _)) = self.eh_frame_hdr
+            && let Ok(parsed) = EhFrameHdr::new(hdr, LittleEndian).parse(&bases, 8)
+            && let Some(table) = parsed.table()
+        {
+            return match table.fde_for_address(&eh, &bases, addr, EhFrame::cie_from_offset) {
+                Ok(f) => Ok(f),
+                Err(gimli::Error::NoUnwindInfoForAddress) => Err(CfiError::NoInfo),
+                Err(e) => Err(malformed(e)),
+            };
         }
         let index = self.index.get_or_init(|| build_index(&eh, &bases));
         let i = index.partition_point(|s| s.start <= addr);
@@ -244,14 +247,10 @@ fn build_index(eh: &EhFrame<Slice<'_>>, bases: &BaseAddresses) -> Vec<FdeSpan> {
     // A malformed entry ends the scan: its length cannot be trusted to find
     // the next one.
     while let Ok(Some(entry)) = entries.next() {
-        if let gimli::CieOrFde::Fde(partial) = entry {
-            if let Ok(fde) = partial.parse(EhFrame::cie_from_offset) {
-                out.push(FdeSpan {
-                    start: fde.initial_address(),
-                    end: fde.end_address(),
-                    offset: fde.offset(),
-                });
-            }
+        if let gimli::CieOrFde::Fde(partial) = entry
+            && let Ok(fde) = partial.parse(EhFrame::cie_from_offset)
+        {
+            out.push(FdeSpan { start: fde.initial_address(), end: fde.end_address(), offset: fde.offset() });
         }
     }
     out.sort_by_key(|s| s.start);
@@ -270,15 +269,9 @@ pub struct RuleEnv<'e, 'a> {
 /// the caller. Registers the row does not mention follow the psABI:
 /// callee-saved ones keep their value, rsp becomes the CFA, others are
 /// unknown.
-pub fn apply_row(
-    row: &UnwindTableRow<usize>,
-    regs: &RegSet,
-    env: &RuleEnv<'_, '_>,
-) -> Result<(RegSet, u64), CfiError> {
+pub fn apply_row(row: &UnwindTableRow<usize>, regs: &RegSet, env: &RuleEnv<'_, '_>) -> Result<(RegSet, u64), CfiError> {
     let cfa = match row.cfa() {
-        CfaRule::RegisterAndOffset { register, offset } => {
-            reg(regs, *register)?.wrapping_add(*offset as u64)
-        }
+        CfaRule::RegisterAndOffset { register, offset } => reg(regs, *register)?.wrapping_add(*offset as u64),
         CfaRule::Expression(e) => match evaluate(env, expr(env, e)?, regs, None, None)? {
             Loc::Addr(a) | Loc::Val(a) => a,
         },

@@ -162,9 +162,9 @@ impl StopReason {
             StopReason::BadFramePointer { fp } => {
                 format!("frame pointer {fp:#x} is outside the thread's stack or misaligned")
             }
-            StopReason::NotIncreasing { sp, caller_sp } => format!(
-                "frame chain went backwards or looped (caller frame {caller_sp:#x} is not above {sp:#x})"
-            ),
+            StopReason::NotIncreasing { sp, caller_sp } => {
+                format!("frame chain went backwards or looped (caller frame {caller_sp:#x} is not above {sp:#x})")
+            }
             StopReason::BadCfi(why) => format!("unusable CFI: {why}"),
             StopReason::FrameLimit(n) => format!("stopped after {n} frames (frame limit)"),
         }
@@ -204,11 +204,32 @@ pub fn context_regs(regs: &Regs) -> RegSet {
     regs.to_dwarf().map(Some)
 }
 
+/// Walk from a frame pointer alone (no thread's walk reached it). The
+/// function owning `fp` is unknown, so the walk starts at its caller:
+/// pc = `[fp+8]`, rsp = fp+16, rbp = `[fp]`.
+pub fn unwind_from_frame_pointer(target: &Target, fp: u64, max_frames: usize) -> Stack {
+    let env = TargetEnv { t: target };
+    let is_code = |a: u64| env.is_code(a);
+    match fp::step(target, fp, Some(fp), env.stack_bounds(fp), &is_code) {
+        Ok(f) => walk(&env, &f.caller, Trust::FramePointer, max_frames),
+        Err(end) => Stack { frames: Vec::new(), end },
+    }
+}
+
+/// Whether `addr` is executable memory of the target (module text, JIT code).
+pub fn is_code(target: &Target, addr: u64) -> bool {
+    TargetEnv { t: target }.is_code(addr)
+}
+
 /// Walk a stack from `regs` (frame 0's registers) through `env`.
 pub fn unwind_with(env: &dyn UnwindEnv, regs: &RegSet, max_frames: usize) -> Stack {
+    walk(env, regs, Trust::Context, max_frames)
+}
+
+fn walk(env: &dyn UnwindEnv, regs: &RegSet, first: Trust, max_frames: usize) -> Stack {
     let max = max_frames.max(1);
     let mut ctx = cfi::new_context();
-    let mut frames = vec![Frame::new(*regs, Trust::Context)];
+    let mut frames = vec![Frame::new(*regs, first)];
     let end = loop {
         if frames.len() >= max {
             break StopReason::FrameLimit(max);

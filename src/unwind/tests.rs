@@ -111,7 +111,7 @@ fn sleb(mut v: i64, out: &mut Vec<u8>) {
 
 /// Pad an entry body to 8 bytes (with DW_CFA_nop) and prefix its length.
 fn entry(mut body: Vec<u8>) -> Vec<u8> {
-    while (body.len() + 4) % 8 != 0 {
+    while !(body.len() + 4).is_multiple_of(8) {
         body.push(0);
     }
     let mut out = (body.len() as u32).to_le_bytes().to_vec();
