@@ -138,7 +138,12 @@ pub fn status_lines(t: &Target) -> Vec<(&'static str, String)> {
     }
     if let Some(ps) = t.psinfo() {
         v.push(("pid", format!("{} (ppid {}, uid {}, gid {})", ps.pid, ps.ppid, ps.uid, ps.gid)));
-        v.push(("command line", ps.psargs.clone()));
+        // The full argv from the stack; prpsinfo's 80 bytes otherwise.
+        let cmd = match t.initial_args() {
+            Some((argv, _)) if !argv.is_empty() => argv.join(" "),
+            _ => ps.psargs.clone(),
+        };
+        v.push(("command line", cmd));
     } else if let Some(pid) = t.pid() {
         v.push(("pid", pid.to_string()));
     }

@@ -585,6 +585,55 @@ impl Target {
         self.core.kind
     }
 
+    /// The process's full `argv` and environment, read from the initial
+    /// stack (the kernel keeps only 80 bytes of the command line in
+    /// prpsinfo). The auxv vector is found in the stack's memory by its
+    /// contents; before it come envp, a NULL, argv and argc.
+    pub fn initial_args(&self) -> Option<(Vec<String>, Vec<String>)> {
+        let execfn = self.core.auxv(corefile::AT_EXECFN)?;
+        let seg = self.segment_for(execfn)?.clone();
+        let needle: Vec<u8> = self.core.auxv.iter().take(4).flat_map(|(k, v)| [k.to_le_bytes(), v.to_le_bytes()]).flatten().collect();
+        // The vectors sit below the strings, within the stack mapping.
+        let lo = seg.vaddr.max(execfn.saturating_sub(1 << 20));
+        let len = (execfn - lo) as usize;
+        let mem = self.bytes(lo, len).ok()?;
+        let at = mem.windows(needle.len()).rposition(|w| w == needle.as_slice())?;
+        let word = |i: usize| -> Option<u64> { mem.get(i..i + 8).map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8]))) };
+        // at-8 is envp's NULL terminator; walk back over envp, then argv.
+        let mut i = at.checked_sub(8)?;
+        if word(i)? != 0 {
+            return None;
+        }
+        let mut envp = Vec::new();
+        loop {
+            i = i.checked_sub(8)?;
+            let w = word(i)?;
+            if w == 0 {
+                break;
+            }
+            envp.push(w);
+            if envp.len() > 100_000 {
+                return None;
+            }
+        }
+        envp.reverse();
+        let mut argv = Vec::new();
+        loop {
+            i = i.checked_sub(8)?;
+            let w = word(i)?;
+            if w == argv.len() as u64 {
+                break; // argc
+            }
+            argv.push(w);
+            if argv.len() > 100_000 {
+                return None;
+            }
+        }
+        argv.reverse();
+        let read = |v: Vec<u64>| v.into_iter().map(|a| self.read_cstr(a, 1 << 16).unwrap_or_default()).collect();
+        Some((read(argv), read(envp)))
+    }
+
     /// Zero-copy view of core bytes where one segment holds them all; used
     /// by heap scans.
     pub fn core_slice(&self, addr: u64, len: usize) -> Option<&[u8]> {
