@@ -9,8 +9,8 @@ use std::ops::Range;
 use std::sync::OnceLock;
 
 use gimli::{
-    BaseAddresses, CfaRule, EhFrame, EhFrameHdr, EhFrameOffset, Encoding, EndianSlice, Evaluation, EvaluationResult,
-    Expression, FrameDescriptionEntry, LittleEndian, Location, Register, RegisterRule, UnwindContext, UnwindExpression,
+    BaseAddresses, CfaRule, EhFrame, EhFrameOffset, Encoding, EndianSlice, Evaluation, EvaluationResult, Expression,
+    FrameDescriptionEntry, LittleEndian, Location, Register, RegisterRule, UnwindContext, UnwindExpression,
     UnwindSection, UnwindTableRow, Value, ValueType,
 };
 
@@ -196,23 +196,26 @@ impl<'a> CfiSection<'a> {
     pub fn fde_for(&self, addr: u64) -> Result<FrameDescriptionEntry<Slice<'a>>, CfiError> {
         let eh = self.eh();
         let bases = self.bases();
-        if let Some((hdr, _)) = self.eh_frame_hdr
-            && let Ok(parsed) = EhFrameHdr::new(hdr, LittleEndian).parse(&bases, 8)
-            && let Some(table) = parsed.table()
-        {
-            return match table.fde_for_address(&eh, &bases, addr, EhFrame::cie_from_offset) {
-                Ok(f) => Ok(f),
-                Err(gimli::Error::NoUnwindInfoForAddress) => Err(CfiError::NoInfo),
-                Err(e) => Err(malformed(e)),
-            };
-        }
-        let index = self.index.get_or_init(|| build_index(&eh, &bases));
-        let i = index.partition_point(|s| s.start <= addr);
-        let span = match i.checked_sub(1).and_then(|i| index.get(i)) {
-            Some(s) if addr < s.end => *s,
-            _ => return Err(CfiError::NoInfo),
+        let found = self.eh_frame_hdr.and_then(|(hdr, hdr_addr)| hdr_lookup(hdr, hdr_addr, addr));
+        let fde_addr = match found {
+            Some(Some(a)) => a,
+            Some(None) => return Err(CfiError::NoInfo),
+            None => {
+                let index = self.index.get_or_init(|| build_index(&eh, &bases));
+                let i = index.partition_point(|s| s.start <= addr);
+                match i.checked_sub(1).and_then(|i| index.get(i)) {
+                    Some(s) if addr < s.end => self.eh_frame_addr.wrapping_add(s.offset as u64),
+                    _ => return Err(CfiError::NoInfo),
+                }
+            }
         };
-        eh.fde_from_offset(&bases, EhFrameOffset(span.offset), EhFrame::cie_from_offset).map_err(malformed)
+        let off = fde_addr
+            .checked_sub(self.eh_frame_addr)
+            .and_then(|o| usize::try_from(o).ok())
+            .filter(|&o| o < self.eh_frame.len())
+            .ok_or_else(|| CfiError::Malformed(format!("FDE pointer {fde_addr:#x} is outside .eh_frame")))?;
+        let fde = eh.fde_from_offset(&bases, EhFrameOffset(off), EhFrame::cie_from_offset).map_err(malformed)?;
+        if fde.contains(addr) { Ok(fde) } else { Err(CfiError::NoInfo) }
     }
 
     /// Whether CFI covers runtime address `pc`.
@@ -239,6 +242,48 @@ impl<'a> CfiSection<'a> {
         let (caller, cfa) = apply_row(&row, regs, &env)?;
         Ok(CfiStep { caller, cfa, signal_frame: fde.is_signal_trampoline() })
     }
+}
+
+/// Binary search of `.eh_frame_hdr`'s table for the FDE whose range may
+/// hold `addr`; returns the FDE's address (`Some(None)`: below the first
+/// entry). Read here rather than by gimli so that a corrupt header meets
+/// only checked arithmetic. Every linker writes the table as
+/// `DW_EH_PE_datarel|sdata4` pairs (initial location, FDE address),
+/// relative to the header; `None` for anything else, which sends the
+/// lookup to the scanned index.
+fn hdr_lookup(hdr: &[u8], hdr_addr: u64, addr: u64) -> Option<Option<u64>> {
+    const DATAREL_SDATA4: u8 = 0x3b;
+    let &[version, ptr_enc, count_enc, table_enc, ..] = hdr else { return None };
+    if version != 1 || table_enc != DATAREL_SDATA4 {
+        return None;
+    }
+    let size = |enc: u8| match enc & 0x0f {
+        0x00 | 0x04 | 0x0c => Some(8usize),
+        0x03 | 0x0b => Some(4),
+        0x02 | 0x0a => Some(2),
+        _ => None,
+    };
+    let count_at = 4 + size(ptr_enc)?;
+    let count_len = size(count_enc)?;
+    let mut c = [0u8; 8];
+    c[..count_len].copy_from_slice(hdr.get(count_at..count_at + count_len)?);
+    let table = hdr.get(count_at + count_len..)?;
+    let n = usize::try_from(u64::from_le_bytes(c)).ok()?.min(table.len() / 8);
+    if n == 0 {
+        return None;
+    }
+    let field = |i: usize, k: usize| -> u64 {
+        let o = i * 8 + k * 4;
+        let v = i32::from_le_bytes([table[o], table[o + 1], table[o + 2], table[o + 3]]);
+        hdr_addr.wrapping_add(v as i64 as u64)
+    };
+    // The first entry whose start is above addr; the one before may hold it.
+    let (mut lo, mut hi) = (0usize, n);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if field(mid, 0) <= addr { lo = mid + 1 } else { hi = mid }
+    }
+    Some(lo.checked_sub(1).map(|i| field(i, 1)))
 }
 
 fn build_index(eh: &EhFrame<Slice<'_>>, bases: &BaseAddresses) -> Vec<FdeSpan> {

@@ -448,3 +448,67 @@ fn hdr_less_lookup_finds_each_fde() {
         assert!(sec.step(CODE + i * 0x20 + 0x14, &r, mem, &mut ctx).is_err(), "gap {i}");
     }
 }
+
+/// An `.eh_frame_hdr` for FDEs at `fdes` (initial location, offset in
+/// `.eh_frame`), placed at `hdr_addr` with `.eh_frame` at `eh_addr`.
+fn eh_frame_hdr(hdr_addr: u64, eh_addr: u64, fdes: &[(u64, usize)], table_enc: u8) -> Vec<u8> {
+    let mut h = vec![1, 0x1b, 0x03, table_enc];
+    h.extend_from_slice(&((eh_addr as i64 - (hdr_addr as i64 + 4)) as i32).to_le_bytes());
+    h.extend_from_slice(&(fdes.len() as u32).to_le_bytes());
+    for (loc, off) in fdes {
+        h.extend_from_slice(&((*loc as i64 - hdr_addr as i64) as i32).to_le_bytes());
+        h.extend_from_slice(&((eh_addr as i64 + *off as i64 - hdr_addr as i64) as i32).to_le_bytes());
+    }
+    h
+}
+
+#[test]
+fn eh_frame_hdr_search_table() {
+    let mut eh = cie(false);
+    let mut fdes = Vec::new();
+    for i in 0..40u64 {
+        fdes.push((CODE + i * 0x20, eh.len()));
+        fde(&mut eh, CODE + i * 0x20, 0x10, &[0x0e, (8 + i) as u8]);
+    }
+    let eh = finish(eh);
+    let (eh_addr, hdr_addr) = (0x2000u64, 0x1000u64);
+    let index = OnceLock::new();
+    fn view<'a>(eh: &'a [u8], hdr: &'a [u8], index: &'a OnceLock<Vec<FdeSpan>>) -> CfiSection<'a> {
+        CfiSection {
+            eh_frame: eh,
+            eh_frame_addr: 0x2000,
+            eh_frame_hdr: Some((hdr, 0x1000)),
+            text_addr: None,
+            got_addr: None,
+            bias: 0,
+            index,
+        }
+    }
+    let good = eh_frame_hdr(hdr_addr, eh_addr, &fdes, 0x3b);
+    let sec = view(&eh, &good, &index);
+    for i in 0..40u64 {
+        let f = sec.fde_for(CODE + i * 0x20 + 3).expect("covered");
+        assert_eq!(f.initial_address(), CODE + i * 0x20);
+        assert!(matches!(sec.fde_for(CODE + i * 0x20 + 0x18), Err(cfi::CfiError::NoInfo)));
+    }
+    assert!(matches!(sec.fde_for(CODE - 1), Err(cfi::CfiError::NoInfo)));
+    assert!(index.get().is_none(), "the table answered, no scan needed");
+    // FDE pointers outside .eh_frame: an error, not a panic.
+    let bad: Vec<(u64, usize)> = fdes.iter().map(|(l, _)| (*l, 0)).collect();
+    let mut corrupt = eh_frame_hdr(hdr_addr, eh_addr, &bad, 0x3b);
+    let n = corrupt.len();
+    corrupt[n - 4..].copy_from_slice(&(-0x5000i32).to_le_bytes());
+    let sec = view(&eh, &corrupt, &index);
+    assert!(matches!(sec.fde_for(CODE + 39 * 0x20 + 1), Err(cfi::CfiError::Malformed(_))));
+    // A count larger than the table, a truncated header: no panic.
+    let mut big = good.clone();
+    big[8..12].copy_from_slice(&u32::MAX.to_le_bytes());
+    assert!(view(&eh, &big, &index).fde_for(CODE + 3).is_ok());
+    for cut in 0..12 {
+        let _ = view(&eh, &good[..cut], &index).fde_for(CODE + 3);
+    }
+    // Another table encoding: the scanned index answers instead.
+    let other = eh_frame_hdr(hdr_addr, eh_addr, &fdes, 0x1b);
+    assert!(view(&eh, &other, &index).fde_for(CODE + 0x43).is_ok());
+    assert!(index.get().is_some());
+}
