@@ -342,7 +342,8 @@ fn run_pipeline(
             })()
         } else {
             (|| -> Result<(), Failure> {
-                for (j, line) in input.iter().enumerate() {
+                let lines = input.iter().filter(|l| !l.text.trim().is_empty());
+                for (j, line) in lines.enumerate() {
                     s.check_interrupt()?;
                     let v = pipe_value(&line.text).ok_or_else(|| {
                         DcmdError::Failed(format!(
