@@ -93,7 +93,9 @@ DESCRIPTION
     [cfi]      DWARF call-frame information (.eh_frame)
     [fp]       the frame-pointer chain, for code without CFI: V8's JIT
                code and its builtins
-    [signal]   registers the kernel saved when it delivered a signal
+    [signal]   registers the kernel saved when it delivered a signal;
+               the frame above it, marked (signal handler called), is
+               the kernel's signal frame (__restore_rt)
   Code with no symbol shows as ?? with its module and offset; code in
   anonymous executable memory (V8's JIT code) as its address and (JIT?).
   V8's builtins that Node 22+ copies out of the executable are named by
@@ -339,7 +341,9 @@ pub fn code_name(t: &Target, pc: u64, lookup: u64) -> String {
 
 /// The name of a frame's function.
 pub fn frame_name(t: &Target, f: &Frame) -> String {
-    code_name(t, f.pc, f.lookup_pc())
+    let name = code_name(t, f.pc, f.lookup_pc());
+    // gdb's `<signal handler called>`: the frame the kernel built.
+    if f.trampoline { format!("{name} (signal handler called)") } else { name }
 }
 
 fn hex_or_unknown(v: Option<u64>) -> String {

@@ -475,6 +475,73 @@ fn garbage_registers_on_a_real_core_do_not_panic() {
     assert!(st.frames.is_empty() && !st.end.is_clean());
 }
 
+#[test]
+fn signal_frames_of_a_handler_that_aborts() {
+    // A C program whose SIGALRM handler aborts while main spins: the walk
+    // goes through glibc's __restore_rt, whose CFI restores every register
+    // from the ucontext with DWARF expressions, into the interrupted frame.
+    let dir = std::env::temp_dir().join(format!("jmdb-sig-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = dir.join("sig.c");
+    std::fs::write(
+        &src,
+        r#"#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+static void handler(int sig) { (void)sig; abort(); }
+__attribute__((noinline)) static int spin(volatile int *p) { for (;;) { *p += 1; } return *p; }
+__attribute__((noinline)) void victim(void) { volatile int x = 0; spin(&x); }
+int main(void) {
+  struct sigaction sa; memset(&sa, 0, sizeof sa); sa.sa_handler = handler; sigaction(SIGALRM, &sa, 0);
+  alarm(1); victim(); return 0;
+}
+"#,
+    )
+    .unwrap();
+    let gcc = std::process::Command::new("gcc")
+        .args(["-O1", "-g", "-fomit-frame-pointer", "-o"])
+        .arg(dir.join("sig"))
+        .arg(&src)
+        .status();
+    if !gcc.is_ok_and(|s| s.success()) {
+        eprintln!("SKIPPED signal_frames_of_a_handler_that_aborts: gcc is needed to build its fixture");
+        return;
+    }
+    let _ =
+        std::process::Command::new("sh").arg("-c").arg("ulimit -c unlimited; exec ./sig").current_dir(&dir).status();
+    let core = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("core")));
+    let Some(core) = core else {
+        eprintln!("SKIPPED signal_frames_of_a_handler_that_aborts: no core in {} (core_pattern?)", dir.display());
+        return;
+    };
+    let t = Target::open(&OpenOptions { core, ..Default::default() }).unwrap();
+    let st = unwind::unwind(&t, &t.threads[0].regs, 100);
+    let names: Vec<String> =
+        st.frames.iter().map(|f| our_symbol(&t, f).map(|s| s.0).unwrap_or_else(|| "??".into())).collect();
+    let at = |n: &str| names.iter().position(|x| x == n).unwrap_or_else(|| panic!("no {n} in {names:?}"));
+    let (h, tramp, spin) = (at("handler"), at("__restore_rt"), at("spin"));
+    assert_eq!((tramp, spin), (h + 1, h + 2), "{names:?}");
+    assert_eq!(&names[spin..spin + 3], ["spin", "victim", "main"], "{names:?}");
+    assert!(st.frames[tramp].trampoline);
+    let interrupted = &st.frames[spin];
+    assert_eq!(interrupted.trust, Trust::Signal);
+    assert!(interrupted.is_exact());
+    // Every register comes back from the ucontext, not just pc and sp.
+    assert!(interrupted.regs.iter().all(Option::is_some), "{:?}", interrupted.regs);
+    assert_eq!(st.end, StopReason::Outermost, "{names:?}");
+    let mut s = Session::new(Some(t), jmdb::dcmds::registry(), Box::new(std::io::sink()));
+    let out = run(&mut s, "$C", &[], None, false).unwrap();
+    assert!(out.contains("libc.so.6`__restore_rt (signal handler called)  [cfi]"), "{out}");
+    assert!(out.contains("sig`spin+0x") && out.contains("[signal]"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 // --- the dcmds, through a session (the same records the CLI runs) ---
 
 fn session(c: &common::CoreCase) -> Session {
