@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use object::{Object, ObjectSymbol, SymbolKind};
+use object::{Object, ObjectSection, ObjectSymbol, ObjectSymbolTable, RelocationTarget, SymbolKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SymKind {
@@ -39,12 +39,95 @@ pub fn demangle(raw: &str, params: bool) -> Option<String> {
     if !raw.starts_with("_Z") {
         return None;
     }
-    let sym = cpp_demangle::Symbol::new(raw).ok()?;
+    // Keep a version or PLT suffix (`@@GLIBCXX_3.4`, `@plt`) as nm -C does.
+    let (mangled, suffix) = match raw.find('@') {
+        Some(i) => raw.split_at(i),
+        None => (raw, ""),
+    };
+    let sym = cpp_demangle::Symbol::new(mangled).ok()?;
     let mut opts = cpp_demangle::DemangleOptions::new().no_return_type();
-    if !params {
-        opts = opts.no_params();
+    if params {
+        return sym.demangle_with_options(&opts).ok().map(|d| d + suffix);
     }
-    sym.demangle_with_options(&opts).ok()
+    opts = opts.no_params();
+    // Without parameters cpp_demangle also drops GCC's clone suffixes
+    // (`.cold`, `.isra.0`), which tell a split-off part from the function
+    // itself; put them back the way c++filt shows them.
+    let Some(dot) = mangled.find('.') else {
+        return sym.demangle_with_options(&opts).ok().map(|d| d + suffix);
+    };
+    let base = cpp_demangle::Symbol::new(&mangled[..dot]).ok()?.demangle_with_options(&opts).ok()?;
+    let mut clones: Vec<String> = Vec::new();
+    for part in mangled[dot + 1..].split('.') {
+        match clones.last_mut() {
+            Some(last) if part.bytes().all(|b| b.is_ascii_digit()) => {
+                last.push('.');
+                last.push_str(part);
+            }
+            _ => clones.push(format!(".{part}")),
+        }
+    }
+    let clones: String = clones.iter().map(|c| format!(" [clone {c}]")).collect();
+    Some(format!("{base}{clones}{suffix}"))
+}
+
+/// PLT stubs have no symbols of their own. Name each `func@plt`, as gdb and
+/// objdump do, after the GOT slot its `jmp *slot(%rip)` goes through and the
+/// dynamic relocation that fills that slot. Covers `.plt`, `.plt.sec` (IBT)
+/// and `.plt.got`.
+fn plt_symbols(file: &object::File<'_>) -> Vec<Symbol> {
+    let Some(dynsyms) = file.dynamic_symbol_table() else { return Vec::new() };
+    let mut slots: HashMap<u64, String> = HashMap::new();
+    for (off, r) in file.dynamic_relocations().into_iter().flatten() {
+        if let RelocationTarget::Symbol(i) = r.target()
+            && let Some(n) = dynsyms.symbol_by_index(i).ok().and_then(|s| s.name().ok().map(str::to_string))
+            && !n.is_empty()
+        {
+            slots.insert(off, n);
+        }
+    }
+    let mut out = Vec::new();
+    if slots.is_empty() {
+        return out;
+    }
+    for sec in file.sections() {
+        if !matches!(sec.name(), Ok(".plt" | ".plt.sec" | ".plt.got")) {
+            continue;
+        }
+        let Ok(data) = sec.data() else { continue };
+        let base = sec.address();
+        let mut starts: Vec<(u64, String)> = Vec::new();
+        let mut p = 0usize;
+        while p + 6 <= data.len() {
+            if data[p] != 0xff || data[p + 1] != 0x25 {
+                p += 1;
+                continue;
+            }
+            let disp = i32::from_le_bytes([data[p + 2], data[p + 3], data[p + 4], data[p + 5]]);
+            let slot = base.wrapping_add(p as u64 + 6).wrapping_add(disp as i64 as u64);
+            if let Some(name) = slots.get(&slot) {
+                // The stub starts at its endbr64 and bnd prefix, if any.
+                let endbr = |q: usize| q >= 4 && data[q - 4..q] == [0xf3, 0x0f, 0x1e, 0xfa];
+                let mut start = p;
+                if start >= 1 && data[start - 1] == 0xf2 {
+                    start -= 1;
+                }
+                if endbr(start) {
+                    start -= 4;
+                }
+                starts.push((base + start as u64, format!("{name}@plt")));
+            }
+            p += 6;
+        }
+        let end = base + data.len() as u64;
+        for i in 0..starts.len() {
+            let next = starts.get(i + 1).map(|s| s.0).unwrap_or(end);
+            let (addr, name) = std::mem::take(&mut starts[i]);
+            let size = next.saturating_sub(addr).min(16);
+            out.push(Symbol { addr, size, name, kind: SymKind::Func });
+        }
+    }
+    out
 }
 
 #[derive(Default)]
@@ -81,7 +164,15 @@ impl SymbolTable {
             }
             syms.push(Symbol { addr: s.address(), size: s.size(), name: name.to_string(), kind });
         }
-        syms.sort_by(|a, b| a.addr.cmp(&b.addr).then(b.size.cmp(&a.size)).then(a.name.cmp(&b.name)));
+        syms.extend(plt_symbols(file));
+        // At one address: larger first; then the preferred alias last,
+        // because `lookup_addr` walks backwards and takes the first that
+        // covers: plain names over versioned ones (`pthread_kill` over
+        // `pthread_kill@@GLIBC_2.34`), public over `__internal` ones.
+        let rank = |s: &Symbol| (!s.name.contains('@'), usize::MAX - s.name.bytes().take_while(|&b| b == b'_').count());
+        syms.sort_by(|a, b| {
+            a.addr.cmp(&b.addr).then(b.size.cmp(&a.size)).then(rank(a).cmp(&rank(b))).then(a.name.cmp(&b.name))
+        });
         syms.dedup_by(|a, b| a.addr == b.addr && a.name == b.name);
         let mut by_name = HashMap::with_capacity(syms.len());
         for (i, s) in syms.iter().enumerate() {
@@ -136,6 +227,10 @@ impl SymbolTable {
             for (i, s) in self.syms.iter().enumerate() {
                 if let Some(d) = demangle(&s.name, false) {
                     m.entry(d).or_insert(i);
+                } else if let Some((plain, _)) = s.name.split_once('@') {
+                    // `stderr@@GLIBC_2.2.5`: a copy-relocated variable,
+                    // the one the process uses; findable as `stderr`.
+                    m.entry(plain.to_string()).or_insert(i);
                 }
             }
             m
