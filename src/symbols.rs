@@ -134,7 +134,8 @@ fn plt_symbols(file: &object::File<'_>) -> Vec<Symbol> {
 pub struct SymbolTable {
     /// Sorted by address; sized symbols before zero-sized ones at one address.
     syms: Vec<Symbol>,
-    by_name: HashMap<String, usize>,
+    /// Built on the first lookup by name: stacks never need it.
+    by_name: OnceLock<HashMap<String, usize>>,
     by_demangled: OnceLock<HashMap<String, usize>>,
 }
 
@@ -148,7 +149,12 @@ impl SymbolTable {
     pub fn from_objects(file: &object::File<'_>, debug: Option<&object::File<'_>>) -> SymbolTable {
         let mut syms = Vec::new();
         let extra = debug.into_iter().flat_map(|d| d.symbols());
-        for s in file.symbols().chain(file.dynamic_symbols()).chain(extra) {
+        // `.symtab` holds everything `.dynsym` does; read `.dynsym` only when
+        // the file is stripped. Reading both doubled the work for node.
+        let has_symtab = file.symbol_table().is_some_and(|t| t.symbols().next().is_some());
+        let own: Box<dyn Iterator<Item = object::Symbol<'_, '_>>> =
+            if has_symtab { Box::new(file.symbols()) } else { Box::new(file.dynamic_symbols()) };
+        for s in own.chain(extra) {
             if s.is_undefined() || s.address() == 0 {
                 continue;
             }
@@ -169,16 +175,15 @@ impl SymbolTable {
         // because `lookup_addr` walks backwards and takes the first that
         // covers: plain names over versioned ones (`pthread_kill` over
         // `pthread_kill@@GLIBC_2.34`), public over `__internal` ones.
+        // The rank is computed once per symbol: node has over 100k, and
+        // computing it inside the comparator dominated opening a stack.
         let rank = |s: &Symbol| (!s.name.contains('@'), usize::MAX - s.name.bytes().take_while(|&b| b == b'_').count());
-        syms.sort_by(|a, b| {
-            a.addr.cmp(&b.addr).then(b.size.cmp(&a.size)).then(rank(a).cmp(&rank(b))).then(a.name.cmp(&b.name))
-        });
+        let mut keyed: Vec<((u64, std::cmp::Reverse<u64>, (bool, usize)), Symbol)> =
+            syms.into_iter().map(|s| ((s.addr, std::cmp::Reverse(s.size), rank(&s)), s)).collect();
+        keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.name.cmp(&b.1.name)));
+        let mut syms: Vec<Symbol> = keyed.into_iter().map(|(_, s)| s).collect();
         syms.dedup_by(|a, b| a.addr == b.addr && a.name == b.name);
-        let mut by_name = HashMap::with_capacity(syms.len());
-        for (i, s) in syms.iter().enumerate() {
-            by_name.entry(s.name.clone()).or_insert(i);
-        }
-        SymbolTable { syms, by_name, by_demangled: OnceLock::new() }
+        SymbolTable { syms, by_name: OnceLock::new(), by_demangled: OnceLock::new() }
     }
 
     pub fn len(&self) -> usize {
@@ -219,7 +224,14 @@ impl SymbolTable {
 
     /// Find by raw (mangled) name, then by demangled name without parameters.
     pub fn lookup_name(&self, name: &str) -> Option<&Symbol> {
-        if let Some(&i) = self.by_name.get(name) {
+        let by_name = self.by_name.get_or_init(|| {
+            let mut m = HashMap::with_capacity(self.syms.len());
+            for (i, s) in self.syms.iter().enumerate() {
+                m.entry(s.name.clone()).or_insert(i);
+            }
+            m
+        });
+        if let Some(&i) = by_name.get(name) {
             return Some(&self.syms[i]);
         }
         let dm = self.by_demangled.get_or_init(|| {

@@ -515,7 +515,46 @@ impl Target {
             };
             out.push(Mapping { start: s.vaddr, end: s.end(), perms: s.perms(), path, file_offset, backing });
         }
+        // gcore leaves some file mappings (library text) out of its program
+        // headers; the NT_FILE note still has them, and their bytes are in
+        // the files.
+        for (i, f) in self.core.files.iter().enumerate() {
+            if self.segment_for(f.start).is_some() {
+                continue;
+            }
+            let file_ok = self.file_data[self.file_index[i]].is_some();
+            out.push(Mapping {
+                start: f.start,
+                end: f.end,
+                perms: self.file_perms(&f.path, f.file_offset).unwrap_or_else(|| "r??".into()),
+                path: Some(f.path.clone()),
+                file_offset: f.file_offset,
+                backing: if file_ok { Backing::File } else { Backing::Missing },
+            });
+        }
+        out.sort_by_key(|m| m.start);
         out
+    }
+
+    /// The permissions the file's own program headers give the bytes at
+    /// `offset` (for mappings the core does not describe).
+    fn file_perms(&self, path: &str, offset: u64) -> Option<String> {
+        let m = self.modules.iter().find(|m| m.name == path)?;
+        let data = m.data()?;
+        let hdr = elf::FileHeader64::<Endianness>::parse(data).ok()?;
+        let endian = hdr.endian().ok()?;
+        let ph = hdr.program_headers(endian, data).ok()?.iter().find(|p| {
+            p.p_type(endian) == elf::PT_LOAD
+                && offset >= (p.p_offset(endian) & !0xfff)
+                && offset < p.p_offset(endian) + p.p_filesz(endian)
+        })?;
+        let f = ph.p_flags(endian).0;
+        Some(format!(
+            "{}{}{}",
+            if f & elf::PF_R.0 != 0 { 'r' } else { '-' },
+            if f & elf::PF_W.0 != 0 { 'w' } else { '-' },
+            if f & elf::PF_X.0 != 0 { 'x' } else { '-' }
+        ))
     }
 
     pub fn module_for_addr(&self, addr: u64) -> Option<&Module> {
