@@ -83,7 +83,7 @@ fn mappings_match_program_headers() {
         // library text out) and are read from their files.
         for r in &extra {
             assert!(c.kind == "gcore", "{}: extra row {r:?} in a kernel core", c.dir.display());
-            assert!(r.len() >= 6 && r[5].starts_with('/'), "{r:?}");
+            assert!(r.len() >= 6, "{r:?}"); // a file, or anon_inode:[io_uring] and the like
             assert!(["file", "missing"].contains(&r[4]), "{r:?}");
         }
         for ((vaddr, memsz, filesz), row) in loads.iter().zip(&rows) {
