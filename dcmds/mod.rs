@@ -6,6 +6,7 @@
 //! - [`stack`]: `$C`, `$c`, `::stack`, `::threads`, `::thread`, `$r`/`::regs`.
 //! - [`symbols`]: `::nm`, `::whatis`.
 //! - [`dis`]: `::dis`.
+//! - [`v8`]: `::v8metadata` and the V8 internals family.
 
 use crate::lang::dcmd::Registry;
 
@@ -14,6 +15,7 @@ pub mod meta;
 pub mod process;
 pub mod stack;
 pub mod symbols;
+pub mod v8;
 
 /// Every dcmd and walker jmdb knows.
 pub fn registry() -> Registry {
@@ -23,5 +25,6 @@ pub fn registry() -> Registry {
     stack::register(&mut r);
     symbols::register(&mut r);
     dis::register(&mut r);
+    v8::register(&mut r);
     r
 }

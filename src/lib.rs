@@ -6,6 +6,7 @@
 //! - [`symbols`], [`target`]: the core plus the binaries it mapped, as one
 //!   address space with symbols.
 //! - [`unwind`]: native stacks from CFI and frame pointers.
+//! - [`v8`]: the V8 heap model: metadata, layouts, values.
 //! - [`lang`], [`session`]: mdb's command language, pipelines and the REPL.
 //!
 //! The commands users type live in `dcmds/` (mounted here as [`dcmds`]);
@@ -21,6 +22,7 @@ pub mod session;
 pub mod symbols;
 pub mod target;
 pub mod unwind;
+pub mod v8;
 
 #[path = "../dcmds/mod.rs"]
 pub mod dcmds;

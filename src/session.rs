@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::lang::dcmd::{DcmdError, Registry};
 use crate::target::Target;
+use crate::v8::{Heap, V8};
 
 /// Set by the SIGINT handler while a command runs; long loops poll it
 /// through [`Session::check_interrupt`].
@@ -24,6 +25,9 @@ pub struct Session {
     pub failed: bool,
     /// Set by `$q`/`::quit`.
     pub quit: bool,
+    /// The V8 model, loaded on the first command that needs it (opening a
+    /// core and printing native stacks never pay for it).
+    v8: std::sync::OnceLock<Result<V8, String>>,
     /// The command language's variables, increment and history.
     pub lang: crate::lang::exec::LangState,
 }
@@ -31,12 +35,23 @@ pub struct Session {
 impl Session {
     pub fn new(target: Option<Target>, registry: Registry, err: Box<dyn Write + Send>) -> Session {
         let thread = target.as_ref().map(|t| t.signalled_thread()).unwrap_or(0);
-        Session { target, registry, dot: 0, thread, err, failed: false, quit: false, lang: Default::default() }
+        Session { target, registry, dot: 0, thread, err, failed: false, quit: false, v8: std::sync::OnceLock::new(), lang: Default::default() }
     }
 
     /// The target, or the error every target-needing dcmd returns.
     pub fn target(&self) -> Result<&Target, DcmdError> {
         self.target.as_ref().ok_or(DcmdError::NoTarget)
+    }
+
+    /// The V8 model of the target, or why there is none.
+    pub fn v8(&self) -> Result<&V8, DcmdError> {
+        let t = self.target()?;
+        self.v8.get_or_init(|| V8::load(t)).as_ref().map_err(|e| DcmdError::Failed(e.clone()))
+    }
+
+    /// The target with its V8 model: what V8 dcmds decode with.
+    pub fn heap(&self) -> Result<Heap<'_>, DcmdError> {
+        Ok(Heap::new(self.target()?, self.v8()?))
     }
 
     /// Print a warning line on the warning sink (never on stdout).

@@ -52,6 +52,15 @@ pub enum DcmdError {
     Io(String),
 }
 
+impl From<crate::v8::V8Error> for DcmdError {
+    fn from(e: crate::v8::V8Error) -> Self {
+        match e {
+            crate::v8::V8Error::Mem(m) => DcmdError::Mem(m),
+            other => DcmdError::Failed(other.to_string()),
+        }
+    }
+}
+
 impl From<std::io::Error> for DcmdError {
     fn from(e: std::io::Error) -> Self {
         DcmdError::Io(e.to_string())

@@ -1,0 +1,283 @@
+//! Every V8 layout value jmdb uses, resolved in this one table.
+//!
+//! Each entry lists the metadata names that may carry it, in order (a class
+//! field matches whatever its type suffix is, since the suffix changes
+//! between versions: `Map__prototype__Object` in Node 20,
+//! `Map__prototype__Tagged_JSPrototype_` in Node 24), then fallbacks for
+//! V8 version ranges, each naming the V8 source it was read from. The
+//! resolved table records which source won, and `::v8metadata` shows it.
+//! Facts checked against all five official builds are in docs/v8-layouts.md.
+
+use super::metadata::Metadata;
+
+/// A V8 version as `major * 100 + minor` (10.2 → 1002), for ranges.
+pub type Ver = u32;
+
+pub fn ver(v: (u32, u32, u32, u32)) -> Ver {
+    v.0 * 100 + v.1
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// The metadata symbol (without `v8dbg_`) it was read from.
+    Metadata(String),
+    /// A fallback for this V8 version, with the source it came from.
+    Fallback(&'static str),
+    /// Not known for this binary: anything needing it says so.
+    Missing,
+}
+
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub name: &'static str,
+    pub value: Option<i64>,
+    pub source: Source,
+}
+
+impl Field {
+    /// The value, or an error naming what is unknown.
+    pub fn get(&self) -> Result<i64, LayoutMissing> {
+        self.value.ok_or(LayoutMissing(self.name))
+    }
+    /// As a byte offset.
+    pub fn off(&self) -> Result<u64, LayoutMissing> {
+        self.get().map(|v| v as u64)
+    }
+}
+
+/// A layout value this binary's metadata lacks and no fallback covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("layout value {0} is unknown for this V8 version (see ::v8metadata)")]
+pub struct LayoutMissing(pub &'static str);
+
+/// Does metadata key `k` carry `pat`? A `class_C__f` pattern matches
+/// `class_C__f` and `class_C__f__<AnyType>`, never `class_C__f_more`.
+fn key_matches(k: &str, pat: &str) -> bool {
+    k == pat || (k.starts_with(pat) && k[pat.len()..].starts_with("__"))
+}
+
+fn resolve(name: &'static str, md: &Metadata, v: Ver, metas: &[&str], fbs: &[(Ver, Ver, i64, &'static str)]) -> Field {
+    for pat in metas {
+        // Exact name first, then any type suffix (first in sorted order).
+        if pat.starts_with("nodedbg_") {
+            if let Some(m) = md.node.get(*pat) {
+                return Field { name, value: Some(m.value), source: Source::Metadata(pat.to_string()) };
+            }
+            continue;
+        }
+        if let Some(m) = md.v8.get(*pat) {
+            return Field { name, value: Some(m.value), source: Source::Metadata(pat.to_string()) };
+        }
+        if let Some((k, m)) = md.v8.range(pat.to_string()..).take_while(|(k, _)| k.starts_with(pat)).find(|(k, _)| key_matches(k, pat)) {
+            return Field { name, value: Some(m.value), source: Source::Metadata(k.clone()) };
+        }
+    }
+    for &(lo, hi, val, src) in fbs {
+        if v >= lo && v <= hi {
+            return Field { name, value: Some(val), source: Source::Fallback(src) };
+        }
+    }
+    Field { name, value: None, source: Source::Missing }
+}
+
+macro_rules! layout_table {
+    ($( $(#[$doc:meta])* $field:ident : [ $($meta:expr),* ] $( ; $( ($lo:expr, $hi:expr, $val:expr, $src:expr) ),* )? ; )*) => {
+        /// The resolved layout of one V8 build.
+        #[derive(Debug, Clone)]
+        pub struct Layout {
+            $( $(#[$doc])* pub $field: Field, )*
+        }
+        impl Layout {
+            pub fn resolve(md: &Metadata, v: Ver) -> Layout {
+                Layout { $( $field: resolve(stringify!($field), md, v, &[$($meta),*], &[$($( ($lo, $hi, $val, $src) ),*)?]), )* }
+            }
+            /// Every entry, in table order, for `::v8metadata`.
+            pub fn fields(&self) -> Vec<&Field> {
+                vec![$( &self.$field ),*]
+            }
+        }
+    };
+}
+
+const ALL: (Ver, Ver) = (0, 9999);
+
+layout_table! {
+    // ---- tagging and sizes ----
+    smi_shift_size: ["SmiShiftSize"] ; (ALL.0, ALL.1, 31, "include/v8-internal.h: 31 without pointer compression");
+    smi_tag_mask: ["SmiTagMask"] ; (ALL.0, ALL.1, 1, "include/v8-internal.h: kSmiTagMask");
+    heap_object_tag: ["HeapObjectTag"] ; (ALL.0, ALL.1, 1, "include/v8-internal.h: kHeapObjectTag");
+    heap_object_tag_mask: ["HeapObjectTagMask"] ; (ALL.0, ALL.1, 3, "include/v8-internal.h: kHeapObjectTagMask");
+    pointer_size: ["SystemPointerSize"] ; (ALL.0, ALL.1, 8, "x86_64");
+    tagged_size: ["TaggedSize"] ; (ALL.0, ALL.1, 8, "official builds: no pointer compression");
+
+    // ---- instance type ranges and string tags ----
+    first_nonstring_type: ["FirstNonstringType"] ; (ALL.0, ALL.1, 128, "src/objects/instance-type.h: FIRST_NONSTRING_TYPE");
+    is_not_string_mask: ["IsNotStringMask"] ; (ALL.0, ALL.1, -128, "src/objects/instance-type.h: kIsNotStringMask");
+    string_encoding_mask: ["StringEncodingMask"] ; (ALL.0, ALL.1, 8, "src/objects/instance-type.h");
+    string_representation_mask: ["StringRepresentationMask"] ; (ALL.0, ALL.1, 7, "src/objects/instance-type.h");
+    one_byte_string_tag: ["OneByteStringTag"] ; (ALL.0, ALL.1, 8, "src/objects/instance-type.h");
+    two_byte_string_tag: ["TwoByteStringTag"] ; (ALL.0, ALL.1, 0, "src/objects/instance-type.h");
+    seq_string_tag: ["SeqStringTag"] ; (ALL.0, ALL.1, 0, "src/objects/instance-type.h");
+    cons_string_tag: ["ConsStringTag"] ; (ALL.0, ALL.1, 1, "src/objects/instance-type.h");
+    external_string_tag: ["ExternalStringTag"] ; (ALL.0, ALL.1, 2, "src/objects/instance-type.h");
+    sliced_string_tag: ["SlicedStringTag"] ; (ALL.0, ALL.1, 3, "src/objects/instance-type.h");
+    thin_string_tag: ["ThinStringTag"] ; (ALL.0, ALL.1, 5, "src/objects/instance-type.h");
+    first_context_type: ["FirstContextType"];
+    last_context_type: ["LastContextType"];
+    api_object_type: ["APIObjectType"];
+    special_api_object_type: ["SpecialAPIObjectType"];
+    first_js_function_type: ["FirstJSFunctionType", "type_JSFunction__JS_FUNCTION_TYPE"];
+    last_js_function_type: ["LastJSFunctionType", "type_JSFunction__JS_FUNCTION_TYPE"];
+
+    // ---- oddballs ----
+    oddball_kind: ["class_Oddball__kind", "class_Oddball__kind_offset"] ; (ALL.0, ALL.1, 40, "include/v8-internal.h: kOddballKindOffset");
+    oddball_false: ["OddballFalse"];
+    oddball_true: ["OddballTrue"];
+    oddball_the_hole: ["OddballTheHole"];
+    oddball_null: ["OddballNull"];
+    oddball_undefined: ["OddballUndefined"];
+    oddball_uninitialized: ["OddballUninitialized"];
+    oddball_arguments_marker: ["OddballArgumentsMarker"];
+    oddball_exception: ["OddballException"];
+    oddball_other: ["OddballOther"];
+
+    // ---- HeapObject and Map ----
+    heap_object_map: ["class_HeapObject__map"] ; (ALL.0, ALL.1, 0, "src/objects/heap-object.h: kMapOffset");
+    map_instance_size_in_words: ["class_Map__instance_size_in_words"];
+    map_inobject_properties_start: ["class_Map__inobject_properties_start_or_constructor_function_index"];
+    map_instance_type: ["class_Map__instance_type"];
+    map_bit_field: ["class_Map__bit_field"];
+    map_bit_field2: ["class_Map__bit_field2"];
+    map_bit_field3: ["class_Map__bit_field3"];
+    map_prototype: ["class_Map__prototype"];
+    map_constructor_or_back_pointer: ["class_Map__constructor_or_back_pointer"];
+    map_instance_descriptors: ["class_Map__instance_descriptors", "class_Map__instance_descriptors_offset"];
+    elements_kind_mask: ["bit_field2_elements_kind_mask"];
+    elements_kind_shift: ["bit_field2_elements_kind_shift"];
+    is_dictionary_map_shift: ["bit_field3_is_dictionary_map_shift"];
+    own_descriptors_mask: ["bit_field3_number_of_own_descriptors_mask"];
+    own_descriptors_shift: ["bit_field3_number_of_own_descriptors_shift"];
+
+    // ---- JSObject and arrays ----
+    js_receiver_properties: ["class_JSReceiver__raw_properties_or_hash", "class_JSObject__properties"] ; (ALL.0, ALL.1, 8, "src/objects/js-objects.tq: JSReceiver");
+    js_object_elements: ["class_JSObject__elements"] ; (ALL.0, ALL.1, 16, "src/objects/js-objects.tq: JSObject");
+    js_object_header_size: ["class_JSObject__internal_fields"] ; (ALL.0, ALL.1, 24, "include/v8-internal.h: kJSObjectHeaderSize");
+    js_array_length: ["class_JSArray__length"] ; (ALL.0, ALL.1, 24, "src/objects/js-array.tq; docs/v8-layouts.md 2.7");
+    fixed_array_length: ["class_FixedArrayBase__length", "class_FixedArray__length"] ; (ALL.0, ALL.1, 8, "src/objects/fixed-array.tq");
+    fixed_array_data: ["class_FixedArray__data"] ; (ALL.0, ALL.1, 16, "src/objects/fixed-array.tq");
+    fixed_double_array_data: ["class_FixedDoubleArray__data"] ; (ALL.0, ALL.1, 16, "src/objects/fixed-array.tq");
+    elements_fast_elements: ["elements_fast_elements"];
+    elements_fast_holey_elements: ["elements_fast_holey_elements"];
+    elements_dictionary_elements: ["elements_dictionary_elements"];
+
+    // ---- strings ----
+    string_length: ["class_String__length"] ; (ALL.0, ALL.1, 12, "src/objects/string.tq");
+    seq_one_byte_chars: ["class_SeqOneByteString__chars"] ; (ALL.0, ALL.1, 16, "src/objects/string.tq");
+    seq_two_byte_chars: ["class_SeqTwoByteString__chars"] ; (ALL.0, ALL.1, 16, "src/objects/string.tq");
+    cons_first: ["class_ConsString__first"];
+    cons_second: ["class_ConsString__second"];
+    sliced_parent: ["class_SlicedString__parent"];
+    sliced_offset: ["class_SlicedString__offset"];
+    thin_actual: ["class_ThinString__actual"];
+    external_resource: ["class_ExternalString__resource"];
+    /// The resource's data pointer, inside Node's resource object.
+    external_resource_data: ["nodedbg_offset_ExternalString__data__uintptr_t"] ; (ALL.0, ALL.1, 8, "src/node_postmortem_metadata.cc; node's ExternString: vtable, then data_");
+    /// V8's cached copy of the resource data pointer (not for uncached strings).
+    external_cached_data: [] ; (ALL.0, ALL.1, 24, "src/objects/string.tq: ExternalString resource_data");
+
+    // ---- numbers, symbols, BigInt ----
+    heap_number_value: ["class_HeapNumber__value"] ; (ALL.0, ALL.1, 8, "src/objects/heap-number.tq");
+    symbol_description: ["class_Symbol__name", "class_Symbol__description"] ; (ALL.0, ALL.1, 16, "src/objects/name.tq: Symbol");
+    symbol_flags: [] ; (ALL.0, ALL.1, 12, "src/objects/name.tq: Symbol flags (bit 0 is_private)");
+    bigint_bitfield: [] ; (ALL.0, ALL.1, 8, "src/objects/bigint.tq: BigIntBase bitfield (sign bit 0, length bits 1-30)");
+    bigint_digits: [] ; (ALL.0, ALL.1, 16, "src/objects/bigint.tq: digits");
+
+    // ---- property descriptors and dictionaries ----
+    descriptor_header_size: ["class_DescriptorArray__header_size"];
+    prop_desc_key: ["prop_desc_key"];
+    prop_desc_details: ["prop_desc_details"];
+    prop_desc_value: ["prop_desc_value"];
+    prop_desc_size: ["prop_desc_size"];
+    prop_index_mask: ["prop_index_mask"];
+    prop_index_shift: ["prop_index_shift"];
+    prop_location_mask: ["prop_location_mask"];
+    prop_location_shift: ["prop_location_shift"];
+    prop_location_field: ["prop_location_Field"];
+    prop_kind_mask: ["prop_kind_mask"];
+    prop_kind_accessor: ["prop_kind_Accessor"];
+    prop_representation_mask: ["prop_representation_mask"];
+    prop_representation_shift: ["prop_representation_shift"];
+    prop_representation_double: ["prop_representation_double"];
+    prop_attributes_mask: ["prop_attributes_mask"];
+    prop_attributes_shift: ["prop_attributes_shift"];
+    /// Slot index (after the FixedArray header) where a HashTable's prefix starts.
+    hash_table_prefix_start: ["namedictionary_prefix_start_index"] ; (ALL.0, ALL.1, 3, "src/objects/hash-table.h: kPrefixStartIndex");
+    /// Slot indexes of a HashTable's element count and capacity.
+    hash_table_nof_elements: [] ; (ALL.0, ALL.1, 0, "src/objects/hash-table.h: kNumberOfElementsIndex");
+    hash_table_capacity: [] ; (ALL.0, ALL.1, 2, "src/objects/hash-table.h: kCapacityIndex");
+    name_dict_prefix_size: ["namedictionaryshape_prefix_size"];
+    name_dict_entry_size: ["namedictionaryshape_entry_size"];
+    number_dict_prefix_size: ["numberdictionaryshape_prefix_size"];
+    number_dict_entry_size: ["numberdictionaryshape_entry_size"];
+    global_dict_entry_size: ["globaldictionaryshape_entry_size"];
+
+    // ---- functions, scripts, contexts ----
+    js_function_shared: ["class_JSFunction__shared"];
+    js_function_context: ["class_JSFunction__context"];
+    sfi_name_or_scope_info: ["class_SharedFunctionInfo__name_or_scope_info"];
+    sfi_function_data: ["class_SharedFunctionInfo__function_data"];
+    sfi_script: ["class_SharedFunctionInfo__script_or_debug_info", "class_SharedFunctionInfo__script", "class_SharedFunctionInfo__raw_script"];
+    sfi_flags: ["class_SharedFunctionInfo__flags"];
+    sfi_function_token_offset: ["class_SharedFunctionInfo__raw_function_token_offset"];
+    sfi_formal_parameter_count: ["class_SharedFunctionInfo__internal_formal_parameter_count"];
+    script_source: ["class_Script__source"];
+    script_name: ["class_Script__name"];
+    script_line_ends: ["class_Script__line_ends"];
+    uncompiled_inferred_name: ["class_UncompiledData__inferred_name"];
+    uncompiled_start_position: ["class_UncompiledData__start_position"];
+    uncompiled_end_position: ["class_UncompiledData__end_position"];
+    context_idx_scope_info: ["context_idx_scope_info"];
+    context_idx_prev: ["context_idx_prev"];
+    context_min_slots: ["context_min_slots"];
+    scopeinfo_idx_nparams: ["scopeinfo_idx_nparams"];
+    scopeinfo_idx_ncontextlocals: ["scopeinfo_idx_ncontextlocals"];
+    scopeinfo_idx_first_vars: ["scopeinfo_idx_first_vars"];
+    /// ScopeInfo flags: a Smi before V8 13, a raw uint32 from 13.
+    scopeinfo_flags_is_smi: [] ; (0, 1299, 1, "src/objects/scope-info.tq: flags: SmiTagged<ScopeFlags>"), (1300, 9999, 0, "src/objects/scope-info.tq: flags: ScopeFlags (uint32)");
+    /// Context-local names are inline below this count, else in a hashtable.
+    scopeinfo_max_inlined_names: [] ; (ALL.0, ALL.1, 75, "src/common/globals.h: kScopeInfoMaxInlinedLocalNamesSize");
+
+    // ---- other JS objects (not in the metadata; docs/v8-layouts.md 2.2-2.7) ----
+    js_date_value: ["class_JSDate__value"] ; (ALL.0, ALL.1, 24, "src/objects/js-date.tq");
+    js_regexp_data: ["class_JSRegExp__data"] ; (ALL.0, ALL.1, 24, "src/regexp/regexp.tq / js-regexp.tq");
+    js_regexp_source: ["class_JSRegExp__source"] ; (ALL.0, ALL.1, 32, "src/objects/js-regexp.tq");
+    js_regexp_flags: ["class_JSRegExp__flags"] ; (ALL.0, ALL.1, 40, "src/objects/js-regexp.tq: flags Smi");
+    js_collection_table: [] ; (ALL.0, ALL.1, 24, "src/objects/js-collection.tq: JSCollection table");
+    ordered_hash_nof_elements: [] ; (ALL.0, ALL.1, 16, "src/objects/ordered-hash-table.h: memory layout");
+    ordered_hash_nof_deleted: [] ; (ALL.0, ALL.1, 24, "src/objects/ordered-hash-table.h");
+    ordered_hash_nof_buckets: [] ; (ALL.0, ALL.1, 32, "src/objects/ordered-hash-table.h");
+    ordered_hash_buckets_start: [] ; (ALL.0, ALL.1, 40, "src/objects/ordered-hash-table.h");
+    js_promise_result: [] ; (ALL.0, ALL.1, 24, "src/objects/js-promise.tq: reactions_or_result");
+    js_promise_flags: [] ; (ALL.0, ALL.1, 32, "src/objects/js-promise.tq: flags Smi, bits 0-1 status");
+    js_proxy_target: [] ; (ALL.0, ALL.1, 16, "src/objects/js-proxy.tq");
+    js_proxy_handler: [] ; (ALL.0, ALL.1, 24, "src/objects/js-proxy.tq");
+    js_bound_target: [] ; (ALL.0, ALL.1, 24, "src/objects/js-function.tq: JSBoundFunction");
+    js_bound_this: [] ; (ALL.0, ALL.1, 32, "src/objects/js-function.tq: JSBoundFunction");
+    js_bound_args: [] ; (ALL.0, ALL.1, 40, "src/objects/js-function.tq: JSBoundFunction");
+    js_primitive_wrapper_value: [] ; (ALL.0, ALL.1, 24, "src/objects/js-primitive-wrapper.tq");
+    js_array_buffer_backing_store: ["class_JSArrayBuffer__backing_store"];
+    js_array_buffer_byte_length: ["class_JSArrayBuffer__byte_length"];
+    js_view_byte_offset: ["class_JSArrayBufferView__byte_offset"];
+    js_view_byte_length: ["class_JSArrayBufferView__byte_length"];
+    js_view_buffer: [] ; (ALL.0, ALL.1, 24, "src/objects/js-array-buffer.tq: JSArrayBufferView buffer");
+    js_typed_array_length: ["class_JSTypedArray__length"];
+    js_typed_array_external_pointer: ["class_JSTypedArray__external_pointer"];
+    js_typed_array_base_pointer: ["class_JSTypedArray__base_pointer"];
+
+    // ---- frames ----
+    off_fp_context: ["off_fp_context_or_frame_type", "off_fp_context"];
+    off_fp_function: ["off_fp_function"];
+    off_fp_args: ["off_fp_args"];
+    off_fp_bytecode_array: ["off_fp_bytecode_array"];
+    off_fp_bytecode_offset: ["off_fp_bytecode_offset"];
+}
