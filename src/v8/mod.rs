@@ -5,12 +5,16 @@
 //! - [`types`]: instance types by name.
 //! - [`heap`]: tagged values, heap objects, maps: the primitives every
 //!   decoder uses.
+//! - [`string`], [`object`], [`function`]: decoders for each kind of value.
 //!
 //! Nothing here prints; renderers in `dcmds/` take a writer.
 
+pub mod function;
 pub mod heap;
 pub mod layout;
 pub mod metadata;
+pub mod object;
+pub mod string;
 pub mod types;
 
 use thiserror::Error;
