@@ -32,14 +32,18 @@ impl LoadSegment {
         self.vaddr.saturating_add(self.memsz)
     }
     pub fn perms(&self) -> String {
-        let f = self.flags;
-        format!(
-            "{}{}{}",
-            if f & elf::PF_R.0 != 0 { 'r' } else { '-' },
-            if f & elf::PF_W.0 != 0 { 'w' } else { '-' },
-            if f & elf::PF_X.0 != 0 { 'x' } else { '-' }
-        )
+        perms_string(self.flags)
     }
+}
+
+/// `rwx`-style text for ELF `p_flags`.
+pub fn perms_string(f: u32) -> String {
+    format!(
+        "{}{}{}",
+        if f & elf::PF_R.0 != 0 { 'r' } else { '-' },
+        if f & elf::PF_W.0 != 0 { 'w' } else { '-' },
+        if f & elf::PF_X.0 != 0 { 'x' } else { '-' }
+    )
 }
 
 /// One entry of the `NT_FILE` note: a file-backed mapping.

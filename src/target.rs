@@ -548,13 +548,7 @@ impl Target {
                 && offset >= (p.p_offset(endian) & !0xfff)
                 && offset < p.p_offset(endian) + p.p_filesz(endian)
         })?;
-        let f = ph.p_flags(endian).0;
-        Some(format!(
-            "{}{}{}",
-            if f & elf::PF_R.0 != 0 { 'r' } else { '-' },
-            if f & elf::PF_W.0 != 0 { 'w' } else { '-' },
-            if f & elf::PF_X.0 != 0 { 'x' } else { '-' }
-        ))
+        Some(corefile::perms_string(ph.p_flags(endian).0))
     }
 
     pub fn module_for_addr(&self, addr: u64) -> Option<&Module> {
