@@ -30,12 +30,15 @@ pub struct Session {
     v8: std::sync::OnceLock<Result<V8, String>>,
     /// The command language's variables, increment and history.
     pub lang: crate::lang::exec::LangState,
+    /// Results expensive to recompute (a heap scan), kept for later
+    /// commands, by the name of the dcmd family that owns each slot.
+    pub cache: std::collections::HashMap<&'static str, Box<dyn std::any::Any + Send>>,
 }
 
 impl Session {
     pub fn new(target: Option<Target>, registry: Registry, err: Box<dyn Write + Send>) -> Session {
         let thread = target.as_ref().map(|t| t.signalled_thread()).unwrap_or(0);
-        Session { target, registry, dot: 0, thread, err, failed: false, quit: false, v8: std::sync::OnceLock::new(), lang: Default::default() }
+        Session { target, registry, dot: 0, thread, err, failed: false, quit: false, v8: std::sync::OnceLock::new(), lang: Default::default(), cache: Default::default() }
     }
 
     /// The target, or the error every target-needing dcmd returns.
