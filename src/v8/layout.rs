@@ -140,6 +140,9 @@ layout_table! {
     oddball_arguments_marker: ["OddballArgumentsMarker"];
     oddball_exception: ["OddballException"];
     oddball_other: ["OddballOther"];
+    /// From V8 12 the hole is a `Hole`, not an Oddball; its double field, and the hole NaN it holds.
+    hole_numeric_value: [] ; (1200, 9999, 8, "src/objects/hole.tq: Hole raw_numeric_value");
+    hole_nan_bits: [] ; (1200, 9999, 0xFFF7_FFFF_FFF7_FFFFu64 as i64, "src/common/globals.h: kHoleNanInt64");
 
     // ---- HeapObject and Map ----
     heap_object_map: ["class_HeapObject__map"] ; (ALL.0, ALL.1, 0, "src/objects/heap-object.h: kMapOffset");
@@ -184,6 +187,10 @@ layout_table! {
     external_resource_data: ["nodedbg_offset_ExternalString__data__uintptr_t"] ; (ALL.0, ALL.1, 8, "src/node_postmortem_metadata.cc; node's ExternString: vtable, then data_");
     /// V8's cached copy of the resource data pointer (not for uncached strings).
     external_cached_data: [] ; (ALL.0, ALL.1, 24, "src/objects/string.tq: ExternalString resource_data");
+    /// Instance-type bit of external strings whose data pointer V8 does not cache.
+    uncached_external_string_mask: ["UncachedExternalStringMask"] ; (ALL.0, ALL.1, 0x10, "src/objects/instance-type.h: kUncachedExternalStringMask");
+    /// Instance-type bit set on strings that are not internalized.
+    is_not_internalized_mask: ["IsNotInternalizedMask"] ; (ALL.0, ALL.1, 0x20, "src/objects/instance-type.h: kIsNotInternalizedMask");
 
     // ---- numbers, symbols, BigInt ----
     heap_number_value: ["class_HeapNumber__value"] ; (ALL.0, ALL.1, 8, "src/objects/heap-number.tq");

@@ -14,6 +14,7 @@ pub mod heap;
 pub mod layout;
 pub mod metadata;
 pub mod object;
+pub mod primitive;
 pub mod string;
 pub mod types;
 
