@@ -7,10 +7,12 @@
 //! - [`symbols`]: `::nm`, `::whatis`.
 //! - [`dis`]: `::dis`.
 //! - [`v8`]: `::v8metadata` and the V8 internals family.
+//! - [`jsfunc`]: `::jsfunction`, `::jssource`, `::jsclosure`, `::v8context`, `::v8scopeinfo`.
 
 use crate::lang::dcmd::Registry;
 
 pub mod dis;
+pub mod jsfunc;
 pub mod meta;
 pub mod process;
 pub mod stack;
@@ -26,5 +28,6 @@ pub fn registry() -> Registry {
     symbols::register(&mut r);
     dis::register(&mut r);
     v8::register(&mut r);
+    jsfunc::register(&mut r);
     r
 }

@@ -253,6 +253,66 @@ layout_table! {
     scopeinfo_flags_is_smi: [] ; (0, 1299, 1, "src/objects/scope-info.tq: flags: SmiTagged<ScopeFlags>"), (1300, 9999, 0, "src/objects/scope-info.tq: flags: ScopeFlags (uint32)");
     /// Context-local names are inline below this count, else in a hashtable.
     scopeinfo_max_inlined_names: [] ; (ALL.0, ALL.1, 75, "src/common/globals.h: kScopeInfoMaxInlinedLocalNamesSize");
+    /// SFI's first field: function_data (10.x-12.x; only 10/11 export it),
+    /// trusted_function_data from 13 (the UncompiledData or BytecodeArray).
+    sfi_trusted_function_data: ["class_SharedFunctionInfo__function_data", "class_SharedFunctionInfo__trusted_function_data"] ; (1200, 9999, 8, "src/objects/shared-function-info.tq: first field after the map; checked in 12.4, 13.6, 14.6");
+    /// internal_formal_parameter_count counts the receiver from V8 10.
+    sfi_params_include_receiver: [] ; (0, 999, 0, "src/objects/shared-function-info.h: before kJSArgcIncludesReceiver"), (1000, 9999, 1, "src/objects/shared-function-info.h: internal_formal_parameter_count_with_receiver");
+    /// raw_function_token_offset value meaning "not recorded".
+    sfi_function_token_out_of_range: [] ; (ALL.0, ALL.1, 0xffff, "src/objects/shared-function-info.h: kFunctionTokenOutOfRange");
+    /// SharedFunctionInfoFlags bits (uint32): function_kind 5 bits at 0,
+    /// is_native 5, is_strict 6, function_syntax_kind 3 bits at 7,
+    /// is_class_constructor 10.
+    sfi_flags_kind_shift: [] ; (ALL.0, ALL.1, 0, "src/objects/shared-function-info.tq: SharedFunctionInfoFlags function_kind");
+    sfi_flags_kind_mask: [] ; (ALL.0, ALL.1, 0x1f, "src/objects/shared-function-info.tq: function_kind: FunctionKind: 5 bit");
+    sfi_flags_native_bit: [] ; (ALL.0, ALL.1, 5, "src/objects/shared-function-info.tq: is_native");
+    sfi_flags_strict_bit: [] ; (ALL.0, ALL.1, 6, "src/objects/shared-function-info.tq: is_strict");
+    sfi_flags_class_constructor_bit: [] ; (ALL.0, ALL.1, 10, "src/objects/shared-function-info.tq: is_class_constructor");
+    /// ScopeInfo's fields are counted in tagged slots after the map.
+    scopeinfo_slots_start: [] ; (ALL.0, ALL.1, 8, "src/objects/scope-info.tq: ScopeInfo extends HeapObject (scopeinfo_idx_* count from here)");
+    /// position_info {start, end} at fixed slots 3 and 4 from V8 13;
+    /// before, a conditional field after the function variable.
+    scopeinfo_position_info_fixed: [] ; (0, 1299, 0, "src/objects/scope-info.tq: position_info[...FUNCTION/SCRIPT/EVAL/MODULE/non-empty CLASS]"), (1300, 9999, 1, "src/objects/scope-info.tq: position_info always present after context_local_count");
+    scopeinfo_idx_position_info: [] ; (1300, 9999, 3, "src/objects/scope-info.tq: position_info after flags, parameter_count, context_local_count");
+    /// ScopeFlags bit fields (src/objects/scope-info.tq, bitfield struct ScopeFlags).
+    scopeinfo_flag_scope_type_mask: [] ; (ALL.0, ALL.1, 0xf, "src/objects/scope-info.tq: scope_type: ScopeType: 4 bit");
+    scopeinfo_flag_language_mode_bit: [] ; (ALL.0, ALL.1, 5, "src/objects/scope-info.tq: language_mode");
+    scopeinfo_flag_has_saved_class_variable_bit: [] ; (ALL.0, ALL.1, 10, "src/objects/scope-info.tq: has_saved_class_variable");
+    scopeinfo_flag_function_variable_shift: [] ; (ALL.0, ALL.1, 12, "src/objects/scope-info.tq: function_variable: VariableAllocationInfo: 2 bit");
+    scopeinfo_flag_has_inferred_name_bit: [] ; (ALL.0, ALL.1, 14, "src/objects/scope-info.tq: has_inferred_function_name");
+    scopeinfo_flag_function_kind_shift: [] ; (ALL.0, ALL.1, 17, "src/objects/scope-info.tq: function_kind: FunctionKind: 5 bit");
+    scopeinfo_flag_has_outer_scope_info_bit: [] ; (ALL.0, ALL.1, 22, "src/objects/scope-info.tq: has_outer_scope_info");
+    scopeinfo_flag_has_context_extension_slot_bit: [] ; (ALL.0, ALL.1, 26, "src/objects/scope-info.tq: has_context_extension_slot");
+    scopeinfo_flag_has_locals_block_list_bit: [] ; (0, 1299, 28, "src/objects/scope-info.tq: has_locals_block_list (gone in 13: a side table)");
+    scopeinfo_flag_is_empty_bit: [] ; (ALL.0, ALL.1, 29, "src/objects/scope-info.tq: is_empty");
+    scopeinfo_flag_has_context_cells_bit: [] ; (1400, 9999, 31, "src/objects/scope-info.tq (V8 14): has_context_cells; 0x804171c4 seen in Node 26");
+    /// ScopeType numbers (src/objects/scope-info.h / src/common/globals.h
+    /// enum ScopeType): renumbered in V8 13 with SCRIPT first and REPL_MODE.
+    scope_type_class: [] ; (0, 1299, 0, "src/common/globals.h: CLASS_SCOPE"), (1300, 9999, 2, "src/common/globals.h: CLASS_SCOPE");
+    scope_type_eval: [] ; (0, 1299, 1, "src/common/globals.h: EVAL_SCOPE"), (1300, 9999, 3, "src/common/globals.h: EVAL_SCOPE");
+    scope_type_function: [] ; (0, 1299, 2, "src/common/globals.h: FUNCTION_SCOPE"), (1300, 9999, 4, "src/common/globals.h: FUNCTION_SCOPE");
+    scope_type_module: [] ; (0, 1299, 3, "src/common/globals.h: MODULE_SCOPE"), (1300, 9999, 5, "src/common/globals.h: MODULE_SCOPE");
+    scope_type_script: [] ; (0, 1299, 4, "src/common/globals.h: SCRIPT_SCOPE"), (1300, 9999, 0, "src/common/globals.h: SCRIPT_SCOPE");
+    scope_type_catch: [] ; (0, 1299, 5, "src/common/globals.h: CATCH_SCOPE"), (1300, 9999, 6, "src/common/globals.h: CATCH_SCOPE");
+    scope_type_block: [] ; (0, 1299, 6, "src/common/globals.h: BLOCK_SCOPE"), (1300, 9999, 7, "src/common/globals.h: BLOCK_SCOPE");
+    scope_type_with: [] ; (0, 1299, 7, "src/common/globals.h: WITH_SCOPE"), (1300, 9999, 8, "src/common/globals.h: WITH_SCOPE");
+    scope_type_shadow_realm: [] ; (0, 1299, 8, "src/common/globals.h: SHADOW_REALM_SCOPE"), (1300, 9999, 9, "src/common/globals.h: SHADOW_REALM_SCOPE");
+    scope_type_repl_mode: [] ; (1300, 9999, 1, "src/common/globals.h: REPL_MODE_SCOPE");
+    /// NameToIndexHashTable (context local names of a scope with >= 75):
+    /// a HashTable whose entries are [name, Smi local index].
+    name_to_index_prefix_size: [] ; (ALL.0, ALL.1, 0, "src/objects/hash-table.h: NameToIndexShape kPrefixSize");
+    name_to_index_entry_size: [] ; (ALL.0, ALL.1, 2, "src/objects/hash-table.h: NameToIndexShape kEntrySize");
+    /// Context: a length Smi then the slots, like a FixedArray.
+    context_length: [] ; (ALL.0, ALL.1, 8, "src/objects/contexts.tq: Context length: Smi");
+    context_slots: [] ; (ALL.0, ALL.1, 16, "src/objects/contexts.tq: Context elements[length]");
+    /// V8 14 ContextCell (a script context's mutable let): tagged_value,
+    /// dependent_code, state int32 (0 const, 1 smi, 2 int32, 3 float64,
+    /// 4 detached), padding, double_value. Checked on Node 26.
+    context_cell_tagged_value: [] ; (1400, 9999, 8, "src/objects/contexts.h: ContextCell tagged_value_");
+    context_cell_state: [] ; (1400, 9999, 24, "src/objects/contexts.h: ContextCell state_");
+    context_cell_double_value: [] ; (1400, 9999, 32, "src/objects/contexts.h: ContextCell double_value_");
+    context_cell_state_int32: [] ; (1400, 9999, 2, "src/objects/contexts.h: ContextCell::kInt32");
+    context_cell_state_float64: [] ; (1400, 9999, 3, "src/objects/contexts.h: ContextCell::kFloat64");
 
     // ---- other JS objects (not in the metadata; docs/v8-layouts.md 2.2-2.7) ----
     js_date_value: ["class_JSDate__value"] ; (ALL.0, ALL.1, 24, "src/objects/js-date.tq");

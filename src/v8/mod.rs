@@ -9,12 +9,14 @@
 //!
 //! Nothing here prints; renderers in `dcmds/` take a writer.
 
+pub mod context;
 pub mod function;
 pub mod heap;
 pub mod layout;
 pub mod metadata;
 pub mod object;
 pub mod primitive;
+pub mod script;
 pub mod string;
 pub mod types;
 
