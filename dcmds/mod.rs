@@ -13,6 +13,7 @@ use crate::lang::dcmd::Registry;
 
 pub mod dis;
 pub mod jsfunc;
+pub mod js;
 pub mod meta;
 pub mod process;
 pub mod stack;
@@ -29,5 +30,6 @@ pub fn registry() -> Registry {
     dis::register(&mut r);
     v8::register(&mut r);
     jsfunc::register(&mut r);
+    js::register(&mut r);
     r
 }

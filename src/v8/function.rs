@@ -1,10 +1,438 @@
-//! Functions, SharedFunctionInfos and Scripts. (Being written.)
+//! Functions: a JSFunction leads to its SharedFunctionInfo (SFI), which
+//! holds what every closure of one function literal shares: the name, the
+//! kind (arrow, class constructor, method...), the parameter count, the
+//! source positions and the Script. Bound functions hold their target,
+//! `this` and arguments.
+//!
+//! Where the SFI keeps a thing depends on whether the function was
+//! compiled:
+//! - compiled: `name_or_scope_info` is a ScopeInfo, which holds the name
+//!   (its function-variable slot), the inferred name and the positions;
+//! - lazy (never run, or its bytecode flushed): `name_or_scope_info` is the
+//!   name String, and the SFI's function data is an UncompiledData holding
+//!   the inferred name and the positions.
+//!
+//! Sources: src/objects/shared-function-info.{tq,h}, src/objects/js-function.tq,
+//! src/objects/function-kind.h. Offsets come from [`super::layout`].
 
+use super::context::{scope_info, ScopeInfo};
+use super::string::read_string;
 use super::{Heap, V8Error};
 
-/// A JSFunction's name: its own name, else the inferred one (`Widget.spin`),
-/// else empty for an anonymous function.
+/// Longest name decoded (names are identifiers or dotted inferred names).
+const MAX_NAME: usize = 4096;
+/// Most bound functions followed through `bind` of a `bind`.
+const MAX_BOUND_DEPTH: usize = 64;
+/// Most bound arguments listed.
+pub const MAX_BOUND_ARGS: u64 = 65536;
+
+/// What kind of function literal an SFI was made from
+/// (src/objects/function-kind.h, `enum class FunctionKind`; the same
+/// numbering in V8 10.2 to 14.6, checked against %DebugPrint's `kind:` on
+/// every supported Node).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FunctionKind {
+    Normal,
+    Module,
+    AsyncModule,
+    BaseConstructor,
+    DefaultBaseConstructor,
+    DefaultDerivedConstructor,
+    DerivedConstructor,
+    Getter,
+    StaticGetter,
+    Setter,
+    StaticSetter,
+    Arrow,
+    AsyncArrow,
+    Async,
+    AsyncConciseMethod,
+    StaticAsyncConciseMethod,
+    AsyncConciseGeneratorMethod,
+    StaticAsyncConciseGeneratorMethod,
+    AsyncGenerator,
+    Generator,
+    ConciseGeneratorMethod,
+    StaticConciseGeneratorMethod,
+    ConciseMethod,
+    StaticConciseMethod,
+    /// A class's field or static-block initializer (24 and up: newer V8s
+    /// split these kinds further, so they are not told apart).
+    ClassInitializer,
+}
+
+impl FunctionKind {
+    /// Decode the 5-bit FunctionKind.
+    pub fn from_raw(n: u32) -> FunctionKind {
+        use FunctionKind::*;
+        const KINDS: [FunctionKind; 24] = [
+            Normal,
+            Module,
+            AsyncModule,
+            BaseConstructor,
+            DefaultBaseConstructor,
+            DefaultDerivedConstructor,
+            DerivedConstructor,
+            Getter,
+            StaticGetter,
+            Setter,
+            StaticSetter,
+            Arrow,
+            AsyncArrow,
+            Async,
+            AsyncConciseMethod,
+            StaticAsyncConciseMethod,
+            AsyncConciseGeneratorMethod,
+            StaticAsyncConciseGeneratorMethod,
+            AsyncGenerator,
+            Generator,
+            ConciseGeneratorMethod,
+            StaticConciseGeneratorMethod,
+            ConciseMethod,
+            StaticConciseMethod,
+        ];
+        KINDS.get(n as usize).copied().unwrap_or(ClassInitializer)
+    }
+
+    /// How a JS developer says it: `function`, `arrow`, `class constructor`,
+    /// `static method`, `async generator`...
+    pub fn describe(self) -> &'static str {
+        use FunctionKind::*;
+        match self {
+            Normal => "function",
+            Module => "module",
+            AsyncModule => "async module",
+            BaseConstructor | DerivedConstructor => "class constructor",
+            DefaultBaseConstructor | DefaultDerivedConstructor => "default class constructor",
+            Getter => "getter",
+            StaticGetter => "static getter",
+            Setter => "setter",
+            StaticSetter => "static setter",
+            Arrow => "arrow",
+            AsyncArrow => "async arrow",
+            Async => "async function",
+            AsyncConciseMethod => "async method",
+            StaticAsyncConciseMethod => "static async method",
+            AsyncConciseGeneratorMethod => "async generator method",
+            StaticAsyncConciseGeneratorMethod => "static async generator method",
+            AsyncGenerator => "async generator",
+            Generator => "generator",
+            ConciseGeneratorMethod => "generator method",
+            StaticConciseGeneratorMethod => "static generator method",
+            ConciseMethod => "method",
+            StaticConciseMethod => "static method",
+            ClassInitializer => "class fields initializer",
+        }
+    }
+
+    pub fn is_class_constructor(self) -> bool {
+        use FunctionKind::*;
+        matches!(self, BaseConstructor | DerivedConstructor | DefaultBaseConstructor | DefaultDerivedConstructor)
+    }
+
+    pub fn is_arrow(self) -> bool {
+        matches!(self, FunctionKind::Arrow | FunctionKind::AsyncArrow)
+    }
+}
+
+/// What the SharedFunctionInfo says about a function.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SfiInfo {
+    /// The SFI (tagged).
+    pub shared: u64,
+    /// Its own name; empty when anonymous.
+    pub name: String,
+    /// The name V8 inferred from the assignment (`Widget.spinAnon` for
+    /// `Widget.prototype.spinAnon = function () {}`); empty if none.
+    pub inferred: String,
+    pub kind: FunctionKind,
+    /// The raw 5-bit FunctionKind.
+    pub kind_raw: u32,
+    pub strict: bool,
+    /// A V8-internal (natives) function.
+    pub native: bool,
+    pub class_constructor: bool,
+    /// Declared parameters (without the receiver); `None` when the SFI
+    /// records none (builtins that take any number).
+    pub params: Option<u32>,
+    /// The Script (tagged), if the function has one.
+    pub script: Option<u64>,
+    /// Source positions (UTF-16 offsets into the Script source): the
+    /// start (the parameter list's `(` for a normal function) and the end.
+    pub start_pos: Option<i64>,
+    pub end_pos: Option<i64>,
+    /// Where the `function`/`async`/method-name token starts; what
+    /// `Function.prototype.toString` begins with. Falls back to `start_pos`.
+    pub token_pos: Option<i64>,
+    /// The compiled function's ScopeInfo (tagged), if compiled.
+    pub scope_info: Option<u64>,
+    /// The UncompiledData (tagged), if lazy.
+    pub uncompiled: Option<u64>,
+}
+
+impl SfiInfo {
+    /// The name to show: own name, else inferred name, else `<anonymous>`.
+    pub fn display_name(&self) -> String {
+        if !self.name.is_empty() {
+            self.name.clone()
+        } else if !self.inferred.is_empty() {
+            self.inferred.clone()
+        } else {
+            "<anonymous>".into()
+        }
+    }
+}
+
+/// A JSFunction: its SFI's facts plus the closure's own context.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunctionInfo {
+    /// The JSFunction (tagged).
+    pub func: u64,
+    pub sfi: SfiInfo,
+    /// The closure's context (tagged).
+    pub context: Option<u64>,
+}
+
+impl std::ops::Deref for FunctionInfo {
+    type Target = SfiInfo;
+    fn deref(&self) -> &SfiInfo {
+        &self.sfi
+    }
+}
+
+/// A bound function (`f.bind(this, ...args)`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoundFunction {
+    pub addr: u64,
+    /// The bound target (a JSFunction, or another bound function).
+    pub target: u64,
+    pub this: u64,
+    /// The bound arguments (at most [`MAX_BOUND_ARGS`]).
+    pub args: Vec<u64>,
+    /// How many bound arguments there are.
+    pub nargs: u64,
+}
+
+/// Either kind of callable the function dcmds accept.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Callable {
+    Function(FunctionInfo),
+    Bound(BoundFunction),
+}
+
+/// Is `addr` a JSFunction (any of the JS function instance types)?
+pub fn is_function(h: &Heap, addr: u64) -> bool {
+    h.is_heap_object(addr) && h.instance_type(addr).is_ok_and(|t| h.is_js_function_type(t))
+}
+
+/// Is `addr` a JSBoundFunction?
+pub fn is_bound_function(h: &Heap, addr: u64) -> bool {
+    h.is_heap_object(addr) && h.instance_type(addr).is_ok_and(|t| h.v8.types.is(t, "JS_BOUND_FUNCTION_TYPE"))
+}
+
+/// Fail unless `addr` is a heap object of the named instance type.
+pub(crate) fn expect_type(h: &Heap, addr: u64, ty: &str, what: &'static str) -> Result<(), V8Error> {
+    if !h.is_heap_object(addr) {
+        return Err(V8Error::NotHeapObject { addr });
+    }
+    let t = h.instance_type(addr)?;
+    if h.v8.types.is(t, ty) {
+        Ok(())
+    } else {
+        Err(V8Error::bad(addr, what, format!("its type is {}", h.type_name(t))))
+    }
+}
+
+/// A JSFunction's SharedFunctionInfo (tagged).
+pub fn shared_info(h: &Heap, func: u64) -> Result<u64, V8Error> {
+    if !h.is_heap_object(func) {
+        return Err(V8Error::NotHeapObject { addr: func });
+    }
+    let t = h.instance_type(func)?;
+    if !h.is_js_function_type(t) {
+        return Err(V8Error::bad(func, "JSFunction", format!("its type is {}", h.type_name(t))));
+    }
+    let sfi = h.field(func, &h.v8.layout.js_function_shared)?;
+    expect_type(h, sfi, "SHARED_FUNCTION_INFO_TYPE", "SharedFunctionInfo")
+        .map_err(|e| V8Error::bad(func, "JSFunction", format!("its shared info {sfi:#x} is bad: {e}")))?;
+    Ok(sfi)
+}
+
+/// A string field that may be a String or something else (undefined, a
+/// Smi sentinel): the text, or empty.
+pub(crate) fn opt_string(h: &Heap, v: u64) -> Result<String, V8Error> {
+    if !h.is_heap_object(v) {
+        return Ok(String::new());
+    }
+    let t = h.instance_type(v)?;
+    if !h.is_string_type(t) {
+        return Ok(String::new());
+    }
+    Ok(read_string(h, v, MAX_NAME)?.text)
+}
+
+/// Is `v` an UncompiledData (any of its four subtypes)?
+fn is_uncompiled_data(h: &Heap, v: u64) -> bool {
+    if !h.is_heap_object(v) {
+        return false;
+    }
+    let Ok(t) = h.instance_type(v) else { return false };
+    h.v8.types.name(t).is_some_and(|n| n.starts_with("UNCOMPILED_DATA_"))
+}
+
+/// The ScopeInfo in `name_or_scope_info`, if the function is compiled.
+fn sfi_scope_info(h: &Heap, sfi: u64) -> Result<Option<u64>, V8Error> {
+    let v = h.field(sfi, &h.v8.layout.sfi_name_or_scope_info)?;
+    if !h.is_heap_object(v) {
+        return Ok(None);
+    }
+    let t = h.instance_type(v)?;
+    Ok(h.v8.types.is(t, "SCOPE_INFO_TYPE").then_some(v))
+}
+
+/// The SFI's own name: the String in `name_or_scope_info`, or the function
+/// name its ScopeInfo records; empty when anonymous.
+pub fn sfi_name(h: &Heap, sfi: u64) -> Result<String, V8Error> {
+    expect_type(h, sfi, "SHARED_FUNCTION_INFO_TYPE", "SharedFunctionInfo")?;
+    let v = h.field(sfi, &h.v8.layout.sfi_name_or_scope_info)?;
+    if !h.is_heap_object(v) {
+        return Ok(String::new()); // kNoSharedNameSentinel (Smi 0)
+    }
+    let t = h.instance_type(v)?;
+    if h.is_string_type(t) {
+        return Ok(read_string(h, v, MAX_NAME)?.text);
+    }
+    if h.v8.types.is(t, "SCOPE_INFO_TYPE") {
+        let si = scope_info(h, v)?;
+        return Ok(si.function_name.unwrap_or_default());
+    }
+    Err(V8Error::bad(sfi, "SharedFunctionInfo", format!("its name_or_scope_info is a {}", h.type_name(t))))
+}
+
+/// Everything the SFI at `sfi` says.
+pub fn sfi_info(h: &Heap, sfi: u64) -> Result<SfiInfo, V8Error> {
+    expect_type(h, sfi, "SHARED_FUNCTION_INFO_TYPE", "SharedFunctionInfo")?;
+    let l = &h.v8.layout;
+    let name = sfi_name(h, sfi)?;
+    let si: Option<ScopeInfo> = match sfi_scope_info(h, sfi)? {
+        Some(a) => Some(scope_info(h, a)?),
+        None => None,
+    };
+    // The first SFI field holds the UncompiledData of a lazy function.
+    let data = match l.sfi_trusted_function_data.off() {
+        Ok(off) => Some(h.word(sfi, off)?),
+        Err(_) => None,
+    };
+    let uncompiled = data.filter(|d| is_uncompiled_data(h, *d));
+
+    let mut inferred = String::new();
+    let (mut start_pos, mut end_pos) = (None, None);
+    if let Some(si) = &si {
+        inferred = si.inferred_name.clone().unwrap_or_default();
+        if let Some((s, e)) = si.position {
+            (start_pos, end_pos) = (Some(s), Some(e));
+        }
+    }
+    if let Some(u) = uncompiled {
+        if inferred.is_empty() {
+            inferred = opt_string(h, h.field(u, &l.uncompiled_inferred_name)?)?;
+        }
+        if start_pos.is_none() {
+            start_pos = Some(h.u32_at(u, l.uncompiled_start_position.off()?)? as i32 as i64);
+            end_pos = Some(h.u32_at(u, l.uncompiled_end_position.off()?)? as i32 as i64);
+        }
+    }
+    // A ScopeInfo without positions (-1 or 0/0 for internal scopes) says
+    // nothing.
+    if start_pos.is_some_and(|s| s < 0) || end_pos.is_some_and(|e| e < 0) {
+        (start_pos, end_pos) = (None, None);
+    }
+
+    let flags = h.u32_at(sfi, l.sfi_flags.off()?)?;
+    let kind_raw = (flags >> l.sfi_flags_kind_shift.get()?) & l.sfi_flags_kind_mask.get()? as u32;
+    let bit = |f: &super::layout::Field| -> Result<bool, V8Error> { Ok(flags >> f.get()? & 1 == 1) };
+    let kind = FunctionKind::from_raw(kind_raw);
+
+    let raw_params = h.u16_at(sfi, l.sfi_formal_parameter_count.off()?)? as u32;
+    let receiver = l.sfi_params_include_receiver.get()? as u32;
+    // 0 is kDontAdaptArgumentsSentinel: the function takes anything.
+    let params = (raw_params >= receiver.max(1)).then(|| raw_params - receiver);
+
+    let token_off = h.u16_at(sfi, l.sfi_function_token_offset.off()?)? as i64;
+    let token_pos = match start_pos {
+        Some(s) if token_off != l.sfi_function_token_out_of_range.get()? && token_off <= s => Some(s - token_off),
+        other => other,
+    };
+
+    let script = {
+        let s = h.field(sfi, &l.sfi_script)?;
+        (h.is_heap_object(s) && h.instance_type(s).is_ok_and(|t| h.v8.types.is(t, "SCRIPT_TYPE"))).then_some(s)
+    };
+
+    Ok(SfiInfo {
+        shared: sfi,
+        name,
+        inferred,
+        kind,
+        kind_raw,
+        strict: bit(&l.sfi_flags_strict_bit)?,
+        native: bit(&l.sfi_flags_native_bit)?,
+        class_constructor: bit(&l.sfi_flags_class_constructor_bit)?,
+        params,
+        script,
+        start_pos,
+        end_pos,
+        token_pos,
+        scope_info: si.map(|s| s.addr),
+        uncompiled,
+    })
+}
+
+/// Everything known about the JSFunction at `func`.
+pub fn function_info(h: &Heap, func: u64) -> Result<FunctionInfo, V8Error> {
+    let sfi = shared_info(h, func)?;
+    let info = sfi_info(h, sfi)?;
+    let ctx = h.field(func, &h.v8.layout.js_function_context)?;
+    let context = (h.is_heap_object(ctx) && h.instance_type(ctx).is_ok_and(|t| h.is_context_type(t))).then_some(ctx);
+    Ok(FunctionInfo { func, sfi: info, context })
+}
+
+/// The bound function at `addr`: target, `this` and arguments.
+pub fn bound_function(h: &Heap, addr: u64) -> Result<BoundFunction, V8Error> {
+    expect_type(h, addr, "JS_BOUND_FUNCTION_TYPE", "bound function")?;
+    let l = &h.v8.layout;
+    let target = h.field(addr, &l.js_bound_target)?;
+    let this = h.field(addr, &l.js_bound_this)?;
+    let arr = h.field(addr, &l.js_bound_args)?;
+    let nargs = h.fixed_array_len(arr)?;
+    let mut args = Vec::new();
+    for i in 0..nargs.min(MAX_BOUND_ARGS) {
+        args.push(h.fixed_array_get(arr, i)?);
+    }
+    Ok(BoundFunction { addr, target, this, args, nargs })
+}
+
+/// A JSFunction or bound function.
+pub fn callable(h: &Heap, addr: u64) -> Result<Callable, V8Error> {
+    if is_bound_function(h, addr) {
+        return Ok(Callable::Bound(bound_function(h, addr)?));
+    }
+    Ok(Callable::Function(function_info(h, addr)?))
+}
+
+/// A function's name as a developer would say it: its own name (`inner`),
+/// else the inferred one (`Widget.spinAnon`), else `<anonymous>`; for a
+/// bound function, `bound ` and its target's name, as V8 names it.
 pub fn function_name(h: &Heap, func: u64) -> Result<String, V8Error> {
-    let _ = h;
-    Err(V8Error::bad(func, "function", "function names are not implemented yet"))
+    let mut prefix = String::new();
+    let mut f = func;
+    for _ in 0..MAX_BOUND_DEPTH {
+        if !is_bound_function(h, f) {
+            let sfi = shared_info(h, f)?;
+            return Ok(prefix + &sfi_info(h, sfi)?.display_name());
+        }
+        prefix.push_str("bound ");
+        f = h.field(f, &h.v8.layout.js_bound_target)?;
+    }
+    Err(V8Error::bad(func, "bound function", format!("bound more than {MAX_BOUND_DEPTH} deep")))
 }

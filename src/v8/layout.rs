@@ -128,6 +128,12 @@ layout_table! {
     special_api_object_type: ["SpecialAPIObjectType"];
     first_js_function_type: ["FirstJSFunctionType", "type_JSFunction__JS_FUNCTION_TYPE"];
     last_js_function_type: ["LastJSFunctionType", "type_JSFunction__JS_FUNCTION_TYPE"];
+    /// FREE_SPACE_TYPE: exported up to V8 12; after that its number comes
+    /// from the instance-type order (alphabetical among the Torque classes
+    /// after FEEDBACK_VECTOR and FILLER, before HOLE; src/objects/free-space.tq,
+    /// checked on the real 24 and 26 cores: these maps' objects chain by
+    /// their Smi size).
+    free_space_type: ["type_FreeSpace__FREE_SPACE_TYPE"] ; (1300, 1399, 268, "instance-type order in V8 13.6: FEEDBACK_VECTOR 266, FILLER 267, FREE_SPACE 268, HOLE 269"), (1400, 1499, 273, "instance-type order in V8 14.6: FEEDBACK_VECTOR 271, FILLER 272, FREE_SPACE 273");
 
     // ---- oddballs ----
     oddball_kind: ["class_Oddball__kind", "class_Oddball__kind_offset"] ; (ALL.0, ALL.1, 40, "include/v8-internal.h: kOddballKindOffset");
@@ -146,6 +152,8 @@ layout_table! {
 
     // ---- HeapObject and Map ----
     heap_object_map: ["class_HeapObject__map"] ; (ALL.0, ALL.1, 0, "src/objects/heap-object.h: kMapOffset");
+    /// FreeSpace's size in bytes (a Smi), after the map.
+    free_space_size: ["class_FreeSpace__size"] ; (ALL.0, ALL.1, 8, "src/objects/free-space.tq: FreeSpace size: Smi");
     map_instance_size_in_words: ["class_Map__instance_size_in_words"];
     map_inobject_properties_start: ["class_Map__inobject_properties_start_or_constructor_function_index"];
     map_instance_type: ["class_Map__instance_type"];
@@ -191,6 +199,12 @@ layout_table! {
     uncached_external_string_mask: ["UncachedExternalStringMask"] ; (ALL.0, ALL.1, 0x10, "src/objects/instance-type.h: kUncachedExternalStringMask");
     /// Instance-type bit set on strings that are not internalized.
     is_not_internalized_mask: ["IsNotInternalizedMask"] ; (ALL.0, ALL.1, 0x20, "src/objects/instance-type.h: kIsNotInternalizedMask");
+    /// The data pointer inside Node's string resources (the resource
+    /// starts with a vtable and ExternalStringResourceBase's own word).
+    /// nodedbg_offset_ExternalString__data__uintptr_t says 8, which none of
+    /// them matches; these were read off the Node 18-26 cores.
+    extern_string_data: [] ; (0, 1299, 24, "node src/string_bytes.cc ExternString {isolate_, data_, length_}: Node 18-22"), (1300, 9999, 32, "node src/string_bytes.cc ExternString: one more word before data_ in Node 24/26");
+    static_resource_data: [] ; (ALL.0, ALL.1, 16, "node src/node_builtins.h StaticExternalByteResource / NonOwningExternalOneByteResource: data_ first");
 
     // ---- numbers, symbols, BigInt ----
     heap_number_value: ["class_HeapNumber__value"] ; (ALL.0, ALL.1, 8, "src/objects/heap-number.tq");
@@ -217,6 +231,9 @@ layout_table! {
     prop_representation_double: ["prop_representation_double"];
     prop_attributes_mask: ["prop_attributes_mask"];
     prop_attributes_shift: ["prop_attributes_shift"];
+    /// Dictionary-mode details: the enumeration index (JS property order)
+    /// sits above kind, constness, attributes and the property cell type.
+    prop_dictionary_index_shift: [] ; (ALL.0, ALL.1, 8, "src/objects/property-details.h: DictionaryStorageField = PropertyCellTypeField::Next (bits 8-30)");
     /// Slot index (after the FixedArray header) where a HashTable's prefix starts.
     hash_table_prefix_start: ["namedictionary_prefix_start_index"] ; (ALL.0, ALL.1, 3, "src/objects/hash-table.h: kPrefixStartIndex");
     /// Slot indexes of a HashTable's element count and capacity.
@@ -340,6 +357,38 @@ layout_table! {
     js_typed_array_length: ["class_JSTypedArray__length"];
     js_typed_array_external_pointer: ["class_JSTypedArray__external_pointer"];
     js_typed_array_base_pointer: ["class_JSTypedArray__base_pointer"];
+
+    // ---- objects, elements and collections for ::jsprint (object.rs, value.rs, collections.rs) ----
+    /// DescriptorArray `number_of_all_descriptors` (int16).
+    descriptor_number_of_all: [] ; (ALL.0, ALL.1, 8, "src/objects/descriptor-array.tq: number_of_all_descriptors uint16 after the map");
+    /// PropertyArray: `length_and_hash` Smi (length in the low 10 bits), then the slots.
+    property_array_length_and_hash: [] ; (ALL.0, ALL.1, 8, "src/objects/property-array.h: kLengthAndHashOffset");
+    property_array_length_mask: [] ; (ALL.0, ALL.1, 0x3ff, "src/objects/property-array.h: LengthField is 10 bits");
+    property_array_data: [] ; (ALL.0, ALL.1, 16, "src/objects/property-array.h: kHeaderSize");
+    /// Dictionary-mode PropertyDetails: the enumeration index follows kind (1),
+    /// constness (1), attributes (3) and PropertyCellType (3) bits.
+    prop_dict_enum_index_shift: [] ; (ALL.0, ALL.1, 8, "src/objects/property-details.h: DictionaryStorageField");
+    accessor_pair_getter: ["class_AccessorPair__getter"] ; (ALL.0, ALL.1, 8, "src/objects/struct.tq: AccessorPair getter");
+    accessor_pair_setter: ["class_AccessorPair__setter"] ; (ALL.0, ALL.1, 16, "src/objects/struct.tq: AccessorPair setter");
+    /// Elements kinds the metadata does not name.
+    elements_packed_smi: [] ; (ALL.0, ALL.1, 0, "src/objects/elements-kind.h: PACKED_SMI_ELEMENTS");
+    elements_holey_smi: [] ; (ALL.0, ALL.1, 1, "src/objects/elements-kind.h: HOLEY_SMI_ELEMENTS");
+    elements_packed_double: [] ; (ALL.0, ALL.1, 4, "src/objects/elements-kind.h: PACKED_DOUBLE_ELEMENTS");
+    elements_holey_double: [] ; (ALL.0, ALL.1, 5, "src/objects/elements-kind.h: HOLEY_DOUBLE_ELEMENTS");
+    elements_last_frozen: [] ; (ALL.0, ALL.1, 11, "src/objects/elements-kind.h: HOLEY_FROZEN_ELEMENTS");
+    /// The bit pattern of a hole in a FixedDoubleArray.
+    double_hole_nan: [] ; (ALL.0, ALL.1, 0xFFF7_FFFF_FFF7_FFFFu64 as i64, "src/common/globals.h: kHoleNanInt64");
+    ordered_hash_map_entry_size: [] ; (ALL.0, ALL.1, 3, "src/objects/ordered-hash-table.h: OrderedHashMap kEntrySize [key, value, chain]");
+    ordered_hash_set_entry_size: [] ; (ALL.0, ALL.1, 2, "src/objects/ordered-hash-table.h: OrderedHashSet kEntrySize [key, chain]");
+    /// EphemeronHashTable (WeakMap/WeakSet) has no prefix: entries follow the capacity.
+    ephemeron_prefix_size: [] ; (ALL.0, ALL.1, 0, "src/objects/hash-table.h: EphemeronHashTableShape kPrefixSize");
+    /// UINT8_ELEMENTS, the first typed-array elements kind (DICTIONARY_ELEMENTS + 5).
+    elements_uint8: [] ; (0, 1099, 17, "src/objects/elements-kind.h (10.x); observed in Node 18"), (1100, 9999, 18, "src/objects/elements-kind.h (11.x+: SHARED_ARRAY_ELEMENTS added); observed in Node 20-26");
+    /// Order of the typed-array kinds after UINT8: 0 = ..Int32, Float32, Float64, Uint8Clamped, BigUint64, BigInt64;
+    /// 1 = ..Int32, BigUint64, BigInt64, Uint8Clamped, Float32, Float64, Float16.
+    typed_array_kinds_order: [] ; (0, 1299, 0, "src/objects/elements-kind.h TYPED_ARRAYS (12.4 and before); observed Float64 = UINT8+7 in Node 18-22"), (1300, 9999, 1, "src/objects/elements-kind.h TYPED_ARRAYS_BASE (13.x+); observed Float64 = UINT8+10 in Node 24/26");
+    /// JSTypedArray::length where the metadata lacks it (V8 14).
+    typed_array_length: ["class_JSTypedArray__length"] ; (1300, 9999, 64, "src/objects/js-array-buffer.tq: JSTypedArray length after the 13.x view fields (metadata 64 in Node 24)");
 
     // ---- frames ----
     off_fp_context: ["off_fp_context_or_frame_type", "off_fp_context"];

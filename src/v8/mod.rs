@@ -9,6 +9,7 @@
 //!
 //! Nothing here prints; renderers in `dcmds/` take a writer.
 
+pub mod collections;
 pub mod context;
 pub mod function;
 pub mod heap;
@@ -16,9 +17,11 @@ pub mod layout;
 pub mod metadata;
 pub mod object;
 pub mod primitive;
+pub mod print;
 pub mod script;
 pub mod string;
 pub mod types;
+pub mod value;
 
 use thiserror::Error;
 

@@ -1,0 +1,187 @@
+//! Scripts: a function's file name, source text and line table.
+//!
+//! Source positions are UTF-16 offsets into the Script's source. The line
+//! table (`line_ends`, the offset of each line's `\n`) is a FixedArray of
+//! Smis, or `undefined` until V8 needs it (formatting a stack trace), in
+//! which case it is computed here from the source. Lines and columns are
+//! 1-based, as node prints them. Source: src/objects/script.tq.
+
+use super::function::expect_type;
+use super::string::read_string;
+use super::{Heap, V8Error};
+
+/// Longest source read (characters).
+pub const MAX_SOURCE: usize = 64 << 20;
+/// Longest script name read.
+const MAX_NAME: usize = 4096;
+
+/// The Script at `addr` (checked).
+fn check(h: &Heap, script: u64) -> Result<(), V8Error> {
+    expect_type(h, script, "SCRIPT_TYPE", "Script")
+}
+
+/// The script's name (its file name or URL); empty when it has none.
+pub fn script_name(h: &Heap, script: u64) -> Result<String, V8Error> {
+    check(h, script)?;
+    super::function::opt_string(h, h.field(script, &h.v8.layout.script_name)?).map(|s| {
+        if s.chars().count() >= MAX_NAME {
+            s.chars().take(MAX_NAME).collect()
+        } else {
+            s
+        }
+    })
+}
+
+/// The script's source text, whole (up to [`MAX_SOURCE`] characters).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Source {
+    pub text: String,
+    /// Its length in UTF-16 units (what positions count).
+    pub len: u64,
+    pub truncated: bool,
+}
+
+impl Source {
+    /// The byte offset in `text` of UTF-16 position `pos` (clamped to the
+    /// end; inside a surrogate pair, the pair's start).
+    pub fn byte_at(&self, pos: i64) -> usize {
+        if pos <= 0 {
+            return 0;
+        }
+        let mut units = 0i64;
+        for (b, c) in self.text.char_indices() {
+            let n = c.len_utf16() as i64;
+            if units + n > pos {
+                return b;
+            }
+            units += n;
+        }
+        self.text.len()
+    }
+
+    /// The text between two UTF-16 positions.
+    pub fn slice(&self, start: i64, end: i64) -> &str {
+        let (a, b) = (self.byte_at(start), self.byte_at(end));
+        if a <= b {
+            &self.text[a..b]
+        } else {
+            ""
+        }
+    }
+}
+
+/// The script's source.
+pub fn script_source(h: &Heap, script: u64) -> Result<Source, V8Error> {
+    check(h, script)?;
+    let src = h.field(script, &h.v8.layout.script_source)?;
+    if !h.is_heap_object(src) || !h.instance_type(src).is_ok_and(|t| h.is_string_type(t)) {
+        return Err(V8Error::bad(script, "Script", "it has no source string"));
+    }
+    let s = read_string(h, src, MAX_SOURCE)?;
+    Ok(Source { text: s.text, len: s.len, truncated: s.truncated })
+}
+
+/// Where each line ends (the UTF-16 offset of its `\n`, or the source
+/// length for a last line without one).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LineEnds {
+    pub ends: Vec<i64>,
+    /// V8 had computed them (else they were computed from the source).
+    pub from_heap: bool,
+}
+
+impl LineEnds {
+    /// 1-based (line, column) of a position, as node prints them.
+    pub fn line_col(&self, pos: i64) -> (u32, u32) {
+        let line = self.ends.partition_point(|&e| e < pos);
+        let line_start = if line == 0 { 0 } else { self.ends[line - 1] + 1 };
+        (line as u32 + 1, (pos - line_start).max(0) as u32 + 1)
+    }
+
+    /// The UTF-16 range [start, end) of 1-based line `line` (without its `\n`).
+    pub fn line_range(&self, line: u32) -> Option<(i64, i64)> {
+        let i = (line as usize).checked_sub(1)?;
+        let end = *self.ends.get(i)?;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] + 1 };
+        Some((start, end))
+    }
+}
+
+/// Compute line ends from source text as V8's `String::CalculateLineEnds`
+/// does (src/objects/string.cc): a line ends at `\n`, at a `\r` not
+/// followed by `\n`, at U+2028 and U+2029; one more end is the source
+/// length.
+pub fn compute_line_ends(src: &Source) -> Vec<i64> {
+    let mut ends = Vec::new();
+    let mut pos = 0i64;
+    let mut chars = src.text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let next = chars.peek().copied();
+        let terminator = match c {
+            '\n' | '\u{2028}' | '\u{2029}' => true,
+            '\r' => next != Some('\n'),
+            _ => false,
+        };
+        if terminator {
+            ends.push(pos);
+        }
+        pos += c.len_utf16() as i64;
+    }
+    ends.push(pos);
+    ends
+}
+
+/// The script's line table: V8's, or computed from the source.
+pub fn line_ends(h: &Heap, script: u64) -> Result<LineEnds, V8Error> {
+    check(h, script)?;
+    let arr = h.field(script, &h.v8.layout.script_line_ends)?;
+    let is_array = h.is_heap_object(arr) && h.instance_type(arr).is_ok_and(|t| h.v8.types.is(t, "FIXED_ARRAY_TYPE"));
+    if is_array {
+        let n = h.fixed_array_len(arr)?;
+        // An empty array is what V8 stores before computing for some
+        // scripts; fall through to computing then.
+        if n > 0 {
+            let mut ends = Vec::with_capacity(n as usize);
+            for i in 0..n {
+                let v = h.fixed_array_get(arr, i)?;
+                if !h.is_smi(v) {
+                    return Err(V8Error::bad(arr, "line_ends", format!("entry {i} is {v:#x}, not a Smi")));
+                }
+                ends.push(h.smi_value(v));
+            }
+            return Ok(LineEnds { ends, from_heap: true });
+        }
+    }
+    let src = script_source(h, script)?;
+    Ok(LineEnds { ends: compute_line_ends(&src), from_heap: false })
+}
+
+/// 1-based (line, column) of source position `pos` of `script`.
+pub fn position_to_line_col(h: &Heap, script: u64, pos: i64) -> Result<(u32, u32), V8Error> {
+    Ok(line_ends(h, script)?.line_col(pos))
+}
+
+/// One numbered source line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceLine {
+    /// 1-based line number.
+    pub line: u32,
+    pub text: String,
+    /// The line lies within the requested range (not context around it).
+    pub inside: bool,
+}
+
+/// The whole lines holding positions [start, end), plus `context` lines
+/// before and after.
+pub fn source_lines(src: &Source, ends: &LineEnds, start: i64, end: i64, context: u32) -> Vec<SourceLine> {
+    let (first, _) = ends.line_col(start);
+    let (last, _) = ends.line_col((end - 1).max(start));
+    let from = first.saturating_sub(context).max(1);
+    let to = last.saturating_add(context).min(ends.ends.len() as u32);
+    let mut out = Vec::new();
+    for line in from..=to {
+        let Some((a, b)) = ends.line_range(line) else { break };
+        out.push(SourceLine { line, text: src.slice(a, b).trim_end_matches('\r').to_string(), inside: line >= first && line <= last });
+    }
+    out
+}
