@@ -1,0 +1,271 @@
+//! `::findjsobjects`: every JS object in the heap, grouped by constructor
+//! and property names, as mdb_v8 showed them; and `addr::findjsobjects`,
+//! which expands a group. The scan is done once per session and cached.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::lang::dcmd::{Dcmd, DcmdError, DcmdResult, Invocation, Opts, Registry};
+use crate::session::{INTERRUPTED, Session};
+use crate::v8::scan::{self, Findings, Group, ScanControl, ScanError, ScanProgress};
+
+/// The session cache slot holding the scan.
+const CACHE_KEY: &str = "findjsobjects";
+
+pub fn register(r: &mut Registry) {
+    r.add(Dcmd {
+        name: "findjsobjects",
+        synopsis: "?[-v] [-c constructor | -p property] [-l]",
+        summary: "find JS objects in the heap, grouped by constructor and properties",
+        help: FINDJSOBJECTS_HELP,
+        options: &["-v", "-c", "-p", "-l"],
+        handler: findjsobjects,
+    });
+}
+
+const FINDJSOBJECTS_HELP: &str = "\
+SYNOPSIS
+  ::findjsobjects [-v] [-c constructor | -p property] [-l]
+  addr::findjsobjects
+
+DESCRIPTION
+  Scans the heap for JavaScript objects and groups them by constructor
+  and by their own property names in order (arrays by their length), the
+  way mdb_v8 did. Without options it prints one row per group:
+
+    OBJECT            #OBJECTS #PROPS CONSTRUCTOR: PROPS
+    7f0a3c04a1c9          1000      2 Foo: a, b
+
+  OBJECT is a representative of the group (its lowest address), #OBJECTS
+  the group's size, #PROPS its number of properties (for arrays: their
+  length). Groups are sorted by size, the biggest last. Objects whose
+  constructor cannot be read are named by their instance type.
+
+  With -c or -p, only the representatives of the matching groups are
+  printed, one address per line. addr::findjsobjects prints every object
+  of the group that addr (any instance) belongs to, one address per line.
+  So the canonical pipeline prints every Foo:
+
+    ::findjsobjects -c Foo | ::findjsobjects | ::jsprint
+
+  When the output goes into a pipe, the table becomes its representatives'
+  addresses.
+
+  How objects are found: every word of the anonymous writable memory of
+  the core (thread stacks and file-backed mappings excepted) that points at
+  a V8 Map is a candidate object; a JS object must have a JS instance type
+  and valid properties and elements. The scan jumps over every object
+  whose size it knows (so doubles and characters are never taken for
+  objects). Dead objects the garbage collector left in free space are not
+  listed: -v counts them as garbage. The scan runs in parallel, prints a
+  progress line on stderr when it takes more than a second, and stops on
+  Ctrl-C. It runs once per session; later invocations reuse it.
+
+OPTIONS
+  -c constructor  print the representatives of the groups whose
+                  constructor is this name
+  -p property     print the representatives of the groups whose objects
+                  have this own property
+  -l              print every instance instead of representatives (with
+                  no -c or -p: of every group)
+  -v              also print statistics: time, bytes scanned, objects,
+                  groups, free space and garbage
+
+EXAMPLES
+  > ::findjsobjects
+  > ::findjsobjects -v ! tail
+  > ::findjsobjects -c Widget
+  > ::findjsobjects -c Widget | ::findjsobjects | ::jsprint
+  > ::findjsobjects -p socket -l
+  > 7f0a3c04a1c9::findjsobjects
+";
+
+fn findjsobjects(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult {
+    let o = Opts::parse(&inv.args, "vl", "cp")?;
+    if let Some(op) = o.operands.first() {
+        return Err(DcmdError::Usage(format!("unexpected argument {op}")));
+    }
+    let cons = o.value('c');
+    let prop = o.value('p');
+    if cons.is_some() && prop.is_some() {
+        return Err(DcmdError::Usage("-c and -p cannot be used together".into()));
+    }
+    if inv.addr_given && (cons.is_some() || prop.is_some() || o.has('l')) {
+        return Err(DcmdError::Usage("addr::findjsobjects takes no -c, -p or -l: it expands the group of addr".into()));
+    }
+    let (f, cached) = findings(s)?;
+
+    if o.has('v') && (!inv.in_loop || inv.loop_first) {
+        let text = stats(&f, cached);
+        if inv.piped_out {
+            for l in text.lines() {
+                s.warn(l);
+            }
+        } else {
+            write!(out, "{text}")?;
+        }
+    }
+
+    if inv.addr_given {
+        let g = f.group(inv.dot).ok_or_else(|| {
+            DcmdError::Failed(format!("{:x} is not one of the JS objects ::findjsobjects found", inv.dot))
+        })?;
+        for m in &g.members {
+            writeln!(out, "{m:x}")?;
+        }
+        return Ok(());
+    }
+
+    if cons.is_some() || prop.is_some() {
+        let sel: Vec<&Group> = f
+            .groups
+            .iter()
+            .filter(|g| cons.is_none_or(|c| g.constructor == c))
+            .filter(|g| prop.is_none_or(|p| g.props.iter().any(|n| n == p)))
+            .collect();
+        if sel.is_empty() {
+            let what = match (cons, prop) {
+                (Some(c), _) => format!("constructor {c}"),
+                (_, Some(p)) => format!("property {p}"),
+                _ => String::new(),
+            };
+            return Err(DcmdError::Failed(format!("no JS objects with {what}")));
+        }
+        for g in sel {
+            if o.has('l') {
+                for m in &g.members {
+                    writeln!(out, "{m:x}")?;
+                }
+            } else {
+                writeln!(out, "{:x}", g.rep())?;
+            }
+        }
+        return Ok(());
+    }
+
+    if o.has('l') {
+        for g in &f.groups {
+            for m in &g.members {
+                writeln!(out, "{m:x}")?;
+            }
+        }
+        return Ok(());
+    }
+    if inv.piped_out {
+        for g in &f.groups {
+            writeln!(out, "{:x}", g.rep())?;
+        }
+        return Ok(());
+    }
+    writeln!(out, "{:>16} {:>8} {:>6} CONSTRUCTOR: PROPS", "OBJECT", "#OBJECTS", "#PROPS")?;
+    for g in &f.groups {
+        write!(out, "{:>16x} {:>8} {:>6} {}", g.rep(), g.members.len(), g.nprops(), g.constructor)?;
+        if !g.props.is_empty() {
+            write!(out, ": {}", g.props.join(", "))?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+/// The session's scan, made on first use.
+fn findings(s: &mut Session) -> Result<(Arc<Findings>, bool), DcmdError> {
+    if let Some(f) = s.cache.get(CACHE_KEY).and_then(|b| b.downcast_ref::<Arc<Findings>>()) {
+        return Ok((f.clone(), true));
+    }
+    // The progress line goes to the warning sink, from scan threads.
+    let err = std::mem::replace(&mut s.err, Box::new(std::io::sink()));
+    let progress = Mutex::new(Progress { err, last: None, shown: false });
+    let res = {
+        let cb = |p: ScanProgress| {
+            if let Ok(mut pr) = progress.lock() {
+                pr.update(p);
+            }
+        };
+        s.heap().and_then(|h| {
+            let ctl = ScanControl { progress: Some(&cb), interrupt: Some(&INTERRUPTED) };
+            scan::find_objects(&h, ctl).map_err(|e| match e {
+                ScanError::Interrupted => DcmdError::Interrupted,
+                ScanError::V8(e) => e.into(),
+            })
+        })
+    };
+    let mut pr = progress.into_inner().unwrap_or_else(|e| e.into_inner());
+    if pr.shown {
+        let _ = writeln!(pr.err);
+    }
+    s.err = pr.err;
+    let f = Arc::new(res?);
+    s.cache.insert(CACHE_KEY, Box::new(f.clone()));
+    Ok((f, false))
+}
+
+struct Progress {
+    err: Box<dyn Write + Send>,
+    last: Option<Instant>,
+    shown: bool,
+}
+
+impl Progress {
+    /// One line, rewritten in place, once the scan has taken a second.
+    fn update(&mut self, p: ScanProgress) {
+        if p.elapsed < Duration::from_secs(1) || self.last.is_some_and(|l| l.elapsed() < Duration::from_millis(250)) {
+            return;
+        }
+        self.last = Some(Instant::now());
+        self.shown = true;
+        let pct = if p.total_bytes == 0 { 100 } else { p.done_bytes * 100 / p.total_bytes };
+        let _ = write!(
+            self.err,
+            "\rjmdb: findjsobjects: scanned {} of {} ({pct}%) in {:.1} s",
+            mb(p.done_bytes),
+            mb(p.total_bytes),
+            p.elapsed.as_secs_f64()
+        );
+        let _ = self.err.flush();
+    }
+}
+
+fn mb(b: u64) -> String {
+    format!("{:.1} MB", b as f64 / (1024.0 * 1024.0))
+}
+
+fn stats(f: &Findings, cached: bool) -> String {
+    let st = &f.stats;
+    let mut t = String::new();
+    t.push_str(&format!(
+        "findjsobjects: {} scanned in {} ranges ({} left out: stacks, files, not dumped) in {:.3} s, grouped in {:.3} s{}\n",
+        mb(st.bytes_scanned),
+        st.ranges,
+        st.skipped_ranges,
+        st.elapsed.as_secs_f64(),
+        f.group_time.as_secs_f64(),
+        if cached { " (earlier scan, reused)" } else { "" }
+    ));
+    match st.page_header {
+        Some(hdr) => t.push_str(&format!(
+            "findjsobjects: {} V8 pages (objects start {hdr:#x} bytes into each page)\n",
+            st.pages
+        )),
+        None => t.push_str("findjsobjects: V8 pages not recognised: all anonymous memory was scanned\n"),
+    }
+    t.push_str(&format!(
+        "findjsobjects: {} heap objects recognised; {} JS objects in {} groups\n",
+        st.heap_objects,
+        f.objects(),
+        f.groups.len()
+    ));
+    t.push_str(&format!(
+        "findjsobjects: {} of free space; garbage: {} dead JS objects in it, not listed\n",
+        mb(st.free_bytes),
+        f.garbage
+    ));
+    if f.unreadable > 0 {
+        t.push_str(&format!(
+            "findjsobjects: {} objects' property names could not be read; they are grouped by map\n",
+            f.unreadable
+        ));
+    }
+    t
+}

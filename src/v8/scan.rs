@@ -1,0 +1,867 @@
+//! Finding every JavaScript object in a core, and grouping them the way
+//! `::findjsobjects` shows them (constructor plus ordered property names).
+//!
+//! How objects are found, without the heap's page layouts (which the
+//! metadata does not describe and which change in every V8 version):
+//!
+//! - Only anonymous, writable, dumped memory is read (V8's pages live there);
+//!   thread stacks and file-backed mappings are skipped.
+//! - Every 8-byte word is a candidate object start if it is a tagged
+//!   pointer to a Map (a heap object whose map is a meta map: a map whose
+//!   map is itself). Maps are validated once per chunk and cached.
+//! - A JS object needs a JS receiver instance type, and its properties and
+//!   elements words must be a Smi or pointers to real heap objects.
+//! - Whenever the size of a found object is known (the map's instance size,
+//!   or the length of a FixedArray, FixedDoubleArray, ByteArray, sequential
+//!   string or FreeSpace), the scan jumps over its body: raw data (doubles,
+//!   characters) and pointers stored inside objects are never taken for
+//!   object starts.
+//! - FreeSpace (what the sweeper leaves where dead objects were) is scanned
+//!   apart: objects found inside it are dead, counted as garbage, never
+//!   reported as objects.
+//!
+//! Memory is read zero-copy from the core in 256 KiB chunks (V8's page
+//! size), in parallel with rayon.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use crate::memory::Memory;
+use crate::target::Target;
+
+use super::{Heap, V8Error};
+
+/// V8's regular page size (`kPageSizeBits` = 18 in every version jmdb
+/// supports; src/common/globals.h): the scan's unit of work.
+const CHUNK: u64 = 1 << 18;
+
+/// How far a scan has got, for a progress line.
+#[derive(Debug, Clone, Copy)]
+pub struct ScanProgress {
+    pub done_bytes: u64,
+    pub total_bytes: u64,
+    pub elapsed: Duration,
+}
+
+/// What a caller lets a scan do: report progress, be interrupted.
+#[derive(Default, Clone, Copy)]
+pub struct ScanControl<'a> {
+    /// Called after each chunk (from worker threads).
+    pub progress: Option<&'a (dyn Fn(ScanProgress) + Sync)>,
+    /// Polled between chunks; when set, the scan stops with `Interrupted`.
+    pub interrupt: Option<&'a AtomicBool>,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ScanError {
+    #[error("interrupted")]
+    Interrupted,
+    #[error(transparent)]
+    V8(#[from] V8Error),
+}
+
+/// One object found: its tagged address and its map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Found {
+    pub addr: u64,
+    pub map: u64,
+}
+
+/// Counters describing a scan, for `::findjsobjects -v`.
+#[derive(Debug, Clone, Default)]
+pub struct ScanStats {
+    pub elapsed: Duration,
+    /// Memory ranges (core segments) read.
+    pub ranges: usize,
+    pub bytes_scanned: u64,
+    /// Heap objects of any kind recognised (and jumped over).
+    pub heap_objects: u64,
+    /// Bytes of FreeSpace found.
+    pub free_bytes: u64,
+    /// Regions left out: thread stacks, file-backed mappings, not dumped.
+    pub skipped_ranges: usize,
+    /// V8 pages found and scanned (0: pages were not recognised, and all
+    /// anonymous memory was scanned).
+    pub pages: usize,
+    /// The page header size found (where each page's first object sits).
+    pub page_header: Option<u64>,
+}
+
+/// The result of a heap scan.
+#[derive(Debug, Clone, Default)]
+pub struct HeapScan {
+    /// Every JS object found in live memory, sorted by address.
+    pub objects: Vec<Found>,
+    /// JS objects found inside FreeSpace: dead, not reported as objects.
+    pub garbage: Vec<Found>,
+    pub stats: ScanStats,
+}
+
+/// What a map says about the objects that have it, as far as the scan
+/// cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// A JS object (JSReceiver types). `proxy`: JSProxy has no elements.
+    Js { size: u64, proxy: bool },
+    /// Any other object of fixed size.
+    Fixed(u64),
+    /// Smi length at `fixed_array_length`, `elem` bytes per element after
+    /// `header` bytes.
+    Array { header: u64, elem: u64 },
+    /// Sequential string: int32 length at `string_length`.
+    SeqString { header: u64, elem: u64 },
+    /// FreeSpace: Smi size at `free_space_size`.
+    Free,
+    /// Size unknown to the scan: step over the map word only.
+    Unknown,
+}
+
+/// The per-scan constants, resolved once.
+struct Params {
+    tag_mask: u64,
+    tag: u64,
+    smi_mask: u64,
+    smi_shift: u32,
+    off_map: u64,
+    off_type: u64,
+    off_size_words: u64,
+    off_props: u64,
+    off_elements: u64,
+    off_len: u64,
+    fixed_header: u64,
+    double_header: u64,
+    off_str_len: u64,
+    one_byte_header: u64,
+    two_byte_header: u64,
+    off_free_size: Option<u64>,
+    free_unit: u64,
+    types: TypeSets,
+}
+
+/// Instance types the scan sizes by their length.
+struct TypeSets {
+    fixed_arrays: HashSet<u16>,
+    double_array: Option<u16>,
+    byte_array: Option<u16>,
+    free_space: Option<u16>,
+    proxy: Option<u16>,
+}
+
+impl Params {
+    fn new(h: &Heap) -> Result<Params, V8Error> {
+        let l = &h.v8.layout;
+        let ty = |n: &str| h.v8.types.num(n);
+        let mut fixed_arrays: HashSet<u16> = [
+            "FIXED_ARRAY_TYPE",
+            "WEAK_FIXED_ARRAY_TYPE",
+            "CLOSURE_FEEDBACK_CELL_ARRAY_TYPE",
+            "EMBEDDER_DATA_ARRAY_TYPE",
+            "TRUSTED_FIXED_ARRAY_TYPE",
+            "PROTECTED_FIXED_ARRAY_TYPE",
+        ]
+        .iter()
+        .filter_map(|n| ty(n))
+        .collect();
+        // Contexts are FixedArray-shaped: Smi length, then slots.
+        if let (Some(a), Some(b)) = (l.first_context_type.value, l.last_context_type.value) {
+            for t in a..=b {
+                fixed_arrays.insert(t as u16);
+            }
+        }
+        let free_space = l.free_space_type.value.map(|v| v as u16);
+        Ok(Params {
+            tag_mask: l.heap_object_tag_mask.get()? as u64,
+            tag: l.heap_object_tag.get()? as u64,
+            smi_mask: l.smi_tag_mask.get()? as u64,
+            smi_shift: (l.smi_shift_size.get()? as u32 + 1).min(63),
+            off_map: l.heap_object_map.off()?,
+            off_type: l.map_instance_type.off()?,
+            off_size_words: l.map_instance_size_in_words.off()?,
+            off_props: l.js_receiver_properties.off()?,
+            off_elements: l.js_object_elements.off()?,
+            off_len: l.fixed_array_length.off()?,
+            fixed_header: l.fixed_array_data.off()?,
+            double_header: l.fixed_double_array_data.off()?,
+            off_str_len: l.string_length.off()?,
+            one_byte_header: l.seq_one_byte_chars.off()?,
+            two_byte_header: l.seq_two_byte_chars.off()?,
+            off_free_size: l.free_space_size.value.map(|v| v as u64),
+            free_unit: l.free_space_size_unit.value.unwrap_or(1).clamp(1, 8) as u64,
+            types: TypeSets {
+                fixed_arrays,
+                double_array: ty("FIXED_DOUBLE_ARRAY_TYPE"),
+                byte_array: ty("BYTE_ARRAY_TYPE"),
+                free_space,
+                proxy: ty("JS_PROXY_TYPE"),
+            },
+        })
+    }
+
+    fn is_ptr(&self, v: u64) -> bool {
+        v & self.tag_mask == self.tag
+    }
+    fn is_smi(&self, v: u64) -> bool {
+        v & self.smi_mask == 0
+    }
+    fn smi(&self, v: u64) -> i64 {
+        (v as i64) >> self.smi_shift
+    }
+}
+
+/// Reads words for one chunk: from the chunk's own bytes when it can,
+/// else from the core.
+struct Reader<'a> {
+    t: &'a Target,
+    base: u64,
+    bytes: &'a [u8],
+}
+
+impl Reader<'_> {
+    fn u64(&self, addr: u64) -> Option<u64> {
+        if let Some(off) = addr.checked_sub(self.base) {
+            if let Some(b) = self.bytes.get(off as usize..off as usize + 8) {
+                return Some(u64::from_le_bytes(b.try_into().ok()?));
+            }
+        }
+        match self.t.core_slice(addr, 8) {
+            Some(b) => Some(u64::from_le_bytes(b.try_into().ok()?)),
+            None => self.t.read_u64(addr).ok(),
+        }
+    }
+    fn u32(&self, addr: u64) -> Option<u32> {
+        let w = self.u64(addr & !7)?;
+        Some((w >> ((addr & 7) * 8)) as u32)
+    }
+    fn u16(&self, addr: u64) -> Option<u16> {
+        let w = self.u64(addr & !7)?;
+        Some((w >> ((addr & 7) * 8)) as u16)
+    }
+    fn u8(&self, addr: u64) -> Option<u8> {
+        let w = self.u64(addr & !7)?;
+        Some((w >> ((addr & 7) * 8)) as u8)
+    }
+}
+
+/// The per-chunk map cache: pointer → shape if it is a map, None if not.
+struct Maps<'p> {
+    p: &'p Params,
+    h: Heap<'p>,
+    known: HashMap<u64, Option<Shape>>,
+    metas: HashSet<u64>,
+    not_meta: HashSet<u64>,
+}
+
+impl<'p> Maps<'p> {
+    fn new(p: &'p Params, h: Heap<'p>) -> Maps<'p> {
+        Maps { p, h, known: HashMap::new(), metas: HashSet::new(), not_meta: HashSet::new() }
+    }
+
+    /// Is `q` (tagged) a meta map: a map whose map is itself?
+    fn is_meta(&mut self, r: &Reader, q: u64) -> bool {
+        if self.metas.contains(&q) {
+            return true;
+        }
+        if self.not_meta.contains(&q) {
+            return false;
+        }
+        let ok = self.p.is_ptr(q) && r.u64((q - self.p.tag).wrapping_add(self.p.off_map)) == Some(q);
+        if ok {
+            self.metas.insert(q);
+        } else {
+            self.not_meta.insert(q);
+        }
+        ok
+    }
+
+    /// If `m` (tagged) is a map, the shape of its objects.
+    fn shape(&mut self, r: &Reader, m: u64) -> Option<Shape> {
+        if let Some(s) = self.known.get(&m) {
+            return *s;
+        }
+        let s = self.classify(r, m);
+        self.known.insert(m, s);
+        s
+    }
+
+    fn classify(&mut self, r: &Reader, m: u64) -> Option<Shape> {
+        let p = self.p;
+        if !p.is_ptr(m) {
+            return None;
+        }
+        let um = m - p.tag;
+        let meta = r.u64(um.wrapping_add(p.off_map))?;
+        if !self.is_meta(r, meta) {
+            return None;
+        }
+        let t = r.u16(um.wrapping_add(p.off_type))?;
+        let words = r.u8(um.wrapping_add(p.off_size_words))? as u64;
+        let size = words * 8;
+        let ts = &p.types;
+        if self.h.is_js_receiver_type(t) {
+            // JS objects always have a fixed instance size.
+            if size == 0 {
+                return Some(Shape::Unknown);
+            }
+            return Some(Shape::Js { size, proxy: ts.proxy == Some(t) });
+        }
+        if ts.free_space == Some(t) {
+            return Some(Shape::Free);
+        }
+        if size != 0 {
+            return Some(Shape::Fixed(size));
+        }
+        if ts.fixed_arrays.contains(&t) {
+            return Some(Shape::Array { header: p.fixed_header, elem: 8 });
+        }
+        if ts.double_array == Some(t) {
+            return Some(Shape::Array { header: p.double_header, elem: 8 });
+        }
+        if ts.byte_array == Some(t) {
+            return Some(Shape::Array { header: p.fixed_header, elem: 1 });
+        }
+        if self.h.is_string_type(t) {
+            if let Ok((super::heap::StrRepr::Seq, one)) = self.h.string_kind(t) {
+                return Some(if one {
+                    Shape::SeqString { header: p.one_byte_header, elem: 1 }
+                } else {
+                    Shape::SeqString { header: p.two_byte_header, elem: 2 }
+                });
+            }
+        }
+        Some(Shape::Unknown)
+    }
+
+    /// Is `v` a Smi or a pointer to a heap object (one with a real map)?
+    fn is_value(&mut self, r: &Reader, v: u64) -> bool {
+        if self.p.is_smi(v) {
+            return true;
+        }
+        self.is_object(r, v)
+    }
+
+    fn is_object(&mut self, r: &Reader, v: u64) -> bool {
+        if !self.p.is_ptr(v) {
+            return false;
+        }
+        match r.u64((v - self.p.tag).wrapping_add(self.p.off_map)) {
+            Some(m) => self.shape(r, m).is_some(),
+            None => false,
+        }
+    }
+}
+
+/// What one chunk yielded.
+#[derive(Default)]
+struct ChunkOut {
+    objects: Vec<Found>,
+    garbage: Vec<Found>,
+    heap_objects: u64,
+    free_bytes: u64,
+    /// Extents of objects (or free space) running past the chunk's end:
+    /// (start, end, is_free).
+    overhang: Vec<(u64, u64, bool)>,
+}
+
+fn round8(n: u64) -> u64 {
+    n.saturating_add(7) & !7
+}
+
+/// Scan one chunk `[base, base + bytes.len())`.
+fn scan_chunk(p: &Params, h: Heap, base: u64, bytes: &[u8]) -> ChunkOut {
+    let r = Reader { t: h.t, base, bytes };
+    let mut maps = Maps::new(p, h);
+    let mut out = ChunkOut::default();
+    let end = base + bytes.len() as u64;
+    let mut free_until = 0u64;
+    let mut i = 0usize;
+    while i + 8 <= bytes.len() {
+        let a = base + i as u64;
+        let w = u64::from_le_bytes(bytes[i..i + 8].try_into().unwrap_or([0; 8]));
+        let shape = if p.is_ptr(w) { maps.shape(&r, w) } else { None };
+        let Some(shape) = shape else {
+            i += 8;
+            continue;
+        };
+        let in_free = a < free_until;
+        let size = match shape {
+            Shape::Js { size, proxy } => {
+                let props = r.u64(a + p.off_props);
+                let elems = r.u64(a + p.off_elements);
+                let ok = props.is_some_and(|v| maps.is_value(&r, v))
+                    && (proxy || elems.is_some_and(|v| maps.is_object(&r, v)));
+                if !ok {
+                    i += 8;
+                    continue;
+                }
+                let f = Found { addr: a + p.tag, map: w };
+                if in_free { out.garbage.push(f) } else { out.objects.push(f) }
+                Some(size)
+            }
+            Shape::Fixed(s) => Some(s),
+            Shape::Array { header, elem } => r
+                .u64(a + p.off_len)
+                .filter(|v| p.is_smi(*v))
+                .map(|v| p.smi(v))
+                .filter(|n| (0..(1 << 30)).contains(n))
+                .map(|n| round8(header + n as u64 * elem)),
+            Shape::SeqString { header, elem } => r
+                .u32(a + p.off_str_len)
+                .filter(|n| *n < (1 << 30))
+                .map(|n| round8(header + n as u64 * elem)),
+            Shape::Free => {
+                let s = p
+                    .off_free_size
+                    .and_then(|o| r.u64(a + o))
+                    .filter(|v| p.is_smi(*v))
+                    .map(|v| p.smi(v).saturating_mul(p.free_unit as i64))
+                    .filter(|n| *n >= 16 && *n % 8 == 0 && *n < (1 << 40));
+                if let Some(s) = s {
+                    let s = s as u64;
+                    let fend = a + s;
+                    if fend > free_until {
+                        out.free_bytes += fend - a.max(free_until);
+                        free_until = fend;
+                    }
+                    if fend > end {
+                        out.overhang.push((a, fend, true));
+                    }
+                }
+                // Look inside free space too: what was there is garbage.
+                i += 16;
+                out.heap_objects += 1;
+                continue;
+            }
+            Shape::Unknown => None,
+        };
+        out.heap_objects += 1;
+        match size {
+            Some(s) if s >= 8 => {
+                let oend = a.saturating_add(s);
+                if oend > end {
+                    out.overhang.push((a, oend, false));
+                    break;
+                }
+                i += s as usize;
+            }
+            _ => i += 8,
+        }
+    }
+    out
+}
+
+/// A range of memory to scan.
+#[derive(Clone, Copy)]
+struct Range {
+    start: u64,
+    end: u64,
+}
+
+/// The anonymous, writable, dumped memory of the core, minus thread stacks.
+fn heap_ranges(t: &Target) -> (Vec<Range>, usize) {
+    let stacks: Vec<u64> = t.threads.iter().map(|th| th.regs.rsp()).collect();
+    let mut out = Vec::new();
+    let mut skipped = 0;
+    for s in &t.core.segments {
+        let writable = s.flags & object::elf::PF_W.0 != 0 && s.flags & object::elf::PF_R.0 != 0;
+        if !writable || s.memsz == 0 {
+            continue;
+        }
+        let end = s.vaddr.saturating_add(s.present.min(s.memsz));
+        let file_backed = t.core.files.iter().any(|f| f.start < s.end() && f.end > s.vaddr);
+        let stack = stacks.iter().any(|sp| *sp >= s.vaddr && *sp < s.end());
+        if file_backed || stack || end <= s.vaddr {
+            skipped += 1;
+            continue;
+        }
+        out.push(Range { start: s.vaddr, end });
+    }
+    (out, skipped)
+}
+
+/// How far into a page the page-start search looks for the first object.
+const MAX_HEADER: u64 = 16 << 10;
+
+/// Offset of the first map word in the chunk at `c` (256 KiB-aligned), if
+/// one is within [`MAX_HEADER`] bytes.
+fn first_map_offset(p: &Params, h: Heap, c: u64, bytes: &[u8]) -> Option<u64> {
+    let r = Reader { t: h.t, base: c, bytes };
+    let mut maps = Maps::new(p, h);
+    let n = bytes.len().min(MAX_HEADER as usize);
+    (0..n / 8).map(|i| i as u64 * 8).find(|&o| r.u64(c + o).is_some_and(|w| p.is_ptr(w) && maps.shape(&r, w).is_some()))
+}
+
+/// The V8 pages among 256 KiB-aligned chunks: every page has the same
+/// header size, so its first object (a map word) sits at the same offset
+/// (`MemoryChunkLayout::ObjectStartOffsetInDataPage`, which is not in the
+/// metadata). The most common first-map offset is that header size, and
+/// the chunks whose first map word sits there are pages; malloc arenas and
+/// other anonymous memory are left out, which keeps handle blocks and
+/// compiler zones (full of map pointers) from being taken for objects.
+/// Returns the page chunks (start of their object area, end) and the
+/// header size, or None when no offset stands out.
+fn find_pages(p: &Params, h: Heap, chunks: &[(u64, u64)]) -> Option<(Vec<(u64, u64)>, u64)> {
+    let firsts: Vec<(u64, u64, Option<u64>)> = chunks
+        .par_iter()
+        .filter(|(a, _)| a % CHUNK == 0)
+        .map(|&(a, b)| (a, b, h.t.core_slice(a, (b - a) as usize).and_then(|bytes| first_map_offset(p, h, a, bytes))))
+        .collect();
+    let mut hist: HashMap<u64, usize> = HashMap::new();
+    for (_, _, o) in &firsts {
+        if let Some(o) = o {
+            *hist.entry(*o).or_default() += 1;
+        }
+    }
+    let (&mode, &n) = hist.iter().max_by_key(|(o, n)| (**n, std::cmp::Reverse(**o)))?;
+    // A page header is never empty, and the offset must be shared.
+    if mode == 0 || n < 2 {
+        return None;
+    }
+    let pages = firsts.into_iter().filter(|(_, _, o)| *o == Some(mode)).map(|(a, b, _)| (a + mode, b)).collect();
+    Some((pages, mode))
+}
+
+/// Find every JS object in the heap.
+pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
+    let t0 = Instant::now();
+    let p = Params::new(h)?;
+    let (ranges, skipped) = heap_ranges(h.t);
+    // 256 KiB-aligned chunks (V8 pages start on such boundaries).
+    let mut chunks: Vec<(u64, u64)> = Vec::new();
+    for r in &ranges {
+        let mut a = r.start;
+        while a < r.end {
+            let next = ((a / CHUNK) + 1).saturating_mul(CHUNK).min(r.end);
+            chunks.push((a, next));
+            a = next;
+        }
+    }
+    let mut page_header = None;
+    if let Some((pages, header)) = find_pages(&p, *h, &chunks) {
+        chunks = pages;
+        page_header = Some(header);
+    }
+    let total: u64 = chunks.iter().map(|(a, b)| b - a).sum();
+    let done = AtomicU64::new(0);
+    let hh = *h;
+    let outs: Vec<Option<ChunkOut>> = chunks
+        .par_iter()
+        .map(|&(a, b)| {
+            if ctl.interrupt.is_some_and(|f| f.load(Ordering::Relaxed)) {
+                return None;
+            }
+            let bytes = hh.t.core_slice(a, (b - a) as usize)?;
+            let o = scan_chunk(&p, hh, a, bytes);
+            let d = done.fetch_add(b - a, Ordering::Relaxed) + (b - a);
+            if let Some(cb) = ctl.progress {
+                cb(ScanProgress { done_bytes: d, total_bytes: total, elapsed: t0.elapsed() });
+            }
+            Some(o)
+        })
+        .collect();
+    if ctl.interrupt.is_some_and(|f| f.load(Ordering::Relaxed)) {
+        return Err(ScanError::Interrupted);
+    }
+    let mut res = HeapScan::default();
+    let mut overhang: Vec<(u64, u64, bool)> = Vec::new();
+    for o in outs.into_iter().flatten() {
+        res.objects.extend(o.objects);
+        res.garbage.extend(o.garbage);
+        res.stats.heap_objects += o.heap_objects;
+        res.stats.free_bytes += o.free_bytes;
+        overhang.extend(o.overhang);
+    }
+    // Objects found inside a body (or free space) that ran across a chunk
+    // boundary were found by the next chunk's scan, which could not know:
+    // drop them, or move them to garbage.
+    if !overhang.is_empty() {
+        overhang.sort();
+        let inside = |addr: u64| -> Option<bool> {
+            let a = addr - p.tag;
+            let i = overhang.partition_point(|(s, _, _)| *s < a);
+            overhang[..i].iter().rev().take(64).find(|(s, e, _)| *s < a && a < *e).map(|(_, _, free)| *free)
+        };
+        let mut kept = Vec::with_capacity(res.objects.len());
+        for f in res.objects.drain(..) {
+            match inside(f.addr) {
+                None => kept.push(f),
+                Some(true) => res.garbage.push(f),
+                Some(false) => {}
+            }
+        }
+        res.objects = kept;
+    }
+    res.objects.sort();
+    res.objects.dedup();
+    res.garbage.sort();
+    res.garbage.dedup();
+    res.stats.ranges = ranges.len();
+    res.stats.pages = if page_header.is_some() { chunks.len() } else { 0 };
+    res.stats.page_header = page_header;
+    res.stats.skipped_ranges = skipped;
+    res.stats.bytes_scanned = done.load(Ordering::Relaxed);
+    res.stats.elapsed = t0.elapsed();
+    Ok(res)
+}
+
+// ---------------------------------------------------------------- grouping
+
+/// A group of objects with the same constructor and the same own property
+/// names in the same order (arrays: the same length), as mdb_v8 grouped
+/// them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    /// The constructor's name (`Object`, `Foo`, `Array`), or the instance
+    /// type when it could not be read.
+    pub constructor: String,
+    /// Own property names in order; empty for arrays.
+    pub props: Vec<String>,
+    /// For arrays: their length.
+    pub array_len: Option<u64>,
+    /// The instances (tagged), sorted by address; the first represents the
+    /// group.
+    pub members: Vec<u64>,
+}
+
+impl Group {
+    /// The representative instance.
+    pub fn rep(&self) -> u64 {
+        self.members.first().copied().unwrap_or(0)
+    }
+    /// mdb_v8's `#PROPS`: the number of properties, or an array's length.
+    pub fn nprops(&self) -> u64 {
+        self.array_len.unwrap_or(self.props.len() as u64)
+    }
+}
+
+/// A grouped heap scan: what `::findjsobjects` prints and caches.
+#[derive(Debug, Clone, Default)]
+pub struct Findings {
+    /// Sorted by instance count, smallest first (the biggest print last),
+    /// then by constructor and properties.
+    pub groups: Vec<Group>,
+    /// Group index of every object found.
+    pub group_of: HashMap<u64, usize>,
+    /// JS objects that looked alive but were found in free space.
+    pub garbage: u64,
+    pub stats: ScanStats,
+    /// Time spent grouping (reading constructors and property names).
+    pub group_time: Duration,
+    /// Objects whose property names could not be read (grouped by map).
+    pub unreadable: u64,
+}
+
+impl Findings {
+    pub fn objects(&self) -> usize {
+        self.group_of.len()
+    }
+    /// The group an object (tagged address) belongs to.
+    pub fn group(&self, addr: u64) -> Option<&Group> {
+        self.group_of.get(&addr).and_then(|i| self.groups.get(*i))
+    }
+}
+
+/// Scan the heap and group what it holds.
+pub fn find_objects(h: &Heap, ctl: ScanControl) -> Result<Findings, ScanError> {
+    let s = scan(h, ctl)?;
+    Ok(group(h, &s))
+}
+
+/// Longest property name kept in a group key.
+const MAX_NAME: usize = 256;
+
+/// What every object of one map shares.
+#[derive(Clone)]
+struct MapFacts {
+    constructor: String,
+    /// Some: an array; read each object's length.
+    array: bool,
+    /// Names from the map (fast mode), or Err when the object's own
+    /// dictionary must be read, or when they are unreadable.
+    names: Result<Vec<String>, NamesFrom>,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum NamesFrom {
+    Dictionary,
+    Unreadable,
+}
+
+fn map_facts(h: &Heap, obj: u64, map: u64) -> MapFacts {
+    let t = h.map_instance_type(map).unwrap_or(0);
+    let array = h.v8.types.is(t, "JS_ARRAY_TYPE");
+    let constructor = match super::object::constructor_name(h, obj) {
+        Ok(n) if !n.is_empty() => n,
+        _ if array => "Array".to_string(),
+        _ => h.type_name(t),
+    };
+    let names = if array {
+        Ok(Vec::new())
+    } else if is_dictionary_map(h, map).unwrap_or(false) {
+        Err(NamesFrom::Dictionary)
+    } else {
+        match super::object::map_property_names(h, map) {
+            Ok(v) => Ok(v),
+            Err(_) => descriptor_names(h, map).map_err(|_| NamesFrom::Unreadable),
+        }
+    };
+    MapFacts { constructor, array, names }
+}
+
+fn is_dictionary_map(h: &Heap, map: u64) -> Result<bool, V8Error> {
+    let l = &h.v8.layout;
+    let bf3 = h.u32_at(map, l.map_bit_field3.off()?)?;
+    let shift = l.is_dictionary_map_shift.get()?;
+    Ok((bf3 >> shift.clamp(0, 31)) & 1 == 1)
+}
+
+/// A property key's name for grouping: the string, `Symbol(desc)` for a
+/// symbol, or the key's address when it cannot be decoded (keys are
+/// internalized, so the address still tells names apart).
+fn key_text(h: &Heap, key: u64) -> String {
+    if let Ok(s) = super::string::read_string(h, key, MAX_NAME) {
+        return s.text;
+    }
+    let t = h.instance_type(key).ok();
+    if t.is_some_and(|t| h.v8.types.is(t, "SYMBOL_TYPE")) {
+        let desc = h
+            .field(key, &h.v8.layout.symbol_description)
+            .ok()
+            .and_then(|d| super::string::read_string(h, d, MAX_NAME).ok())
+            .map(|s| s.text)
+            .unwrap_or_default();
+        return format!("Symbol({desc})");
+    }
+    format!("<key {key:#x}>")
+}
+
+/// Own property names of a fast-mode map, from its DescriptorArray: the
+/// fallback while `object::map_property_names` cannot answer.
+fn descriptor_names(h: &Heap, map: u64) -> Result<Vec<String>, V8Error> {
+    let l = &h.v8.layout;
+    let bf3 = h.u32_at(map, l.map_bit_field3.off()?)? as i64;
+    let n = (bf3 & l.own_descriptors_mask.get()?) >> l.own_descriptors_shift.get()?.clamp(0, 31);
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    let descs = h.field(map, &l.map_instance_descriptors)?;
+    let header = l.descriptor_header_size.off()?;
+    let ts = l.tagged_size.value.unwrap_or(8) as u64;
+    let esize = l.prop_desc_size.off()? * ts;
+    let kslot = l.prop_desc_key.off()? * ts;
+    let mut out = Vec::new();
+    for i in 0..(n as u64).min(1020) {
+        let key = h.word(descs, header + i * esize + kslot)?;
+        out.push(key_text(h, key));
+    }
+    Ok(out)
+}
+
+/// Own property names of a dictionary-mode object, in enumeration order
+/// (the order JS sees), from its NameDictionary `[key, value, details]`
+/// entries (src/objects/dictionary.h, hash-table.h).
+fn dictionary_names(h: &Heap, obj: u64) -> Result<Vec<String>, V8Error> {
+    let l = &h.v8.layout;
+    let dict = h.field(obj, &l.js_receiver_properties)?;
+    if h.is_smi(dict) {
+        return Ok(Vec::new());
+    }
+    let len = h.fixed_array_len(dict)?;
+    let cap = h.fixed_array_get(dict, l.hash_table_capacity.off()?)?;
+    if !h.is_smi(cap) {
+        return Err(V8Error::bad(dict, "NameDictionary", "capacity is not a Smi"));
+    }
+    let cap = h.smi_value(cap).max(0) as u64;
+    let start = l.hash_table_prefix_start.off()? + l.name_dict_prefix_size.off()?;
+    let esize = l.name_dict_entry_size.off()?.max(3);
+    if start + cap * esize > len {
+        return Err(V8Error::bad(dict, "NameDictionary", format!("capacity {cap} beyond length {len}")));
+    }
+    let shift = l.prop_dictionary_index_shift.get()?.clamp(0, 31);
+    let mut keys = Vec::new();
+    for e in 0..cap.min(1 << 20) {
+        let key = h.fixed_array_get(dict, start + e * esize)?;
+        // Empty entries hold undefined, deleted ones the hole: neither is a Name.
+        let Ok(t) = h.instance_type(key) else { continue };
+        if !h.is_string_type(t) && !h.v8.types.is(t, "SYMBOL_TYPE") {
+            continue;
+        }
+        let details = h.fixed_array_get(dict, start + e * esize + 2)?;
+        let index = if h.is_smi(details) { h.smi_value(details) >> shift } else { i64::MAX };
+        keys.push((index, key));
+    }
+    keys.sort();
+    Ok(keys.into_iter().map(|(_, k)| key_text(h, k)).collect())
+}
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct Key {
+    constructor: String,
+    props: Vec<String>,
+    array_len: Option<u64>,
+}
+
+/// Group scanned objects by constructor and property names.
+pub fn group(h: &Heap, s: &HeapScan) -> Findings {
+    let t0 = Instant::now();
+    // What each map says, once per map (the first object of it asks).
+    let mut firsts: HashMap<u64, u64> = HashMap::new();
+    for f in &s.objects {
+        firsts.entry(f.map).or_insert(f.addr);
+    }
+    let firsts: Vec<(u64, u64)> = firsts.into_iter().collect();
+    let facts: HashMap<u64, MapFacts> = firsts.par_iter().map(|&(map, obj)| (map, map_facts(h, obj, map))).collect();
+    // Each object's key; arrays and dictionaries need the object itself.
+    let keyed: Vec<(Key, bool)> = s
+        .objects
+        .par_iter()
+        .map(|f| {
+            let Some(mf) = facts.get(&f.map) else {
+                return (Key { constructor: "?".into(), props: vec![format!("<map {:#x}>", f.map)], array_len: None }, true);
+            };
+            if mf.array {
+                let len = h.field(f.addr, &h.v8.layout.js_array_length).ok().and_then(|v| h.is_smi(v).then(|| h.smi_value(v).max(0) as u64));
+                return (Key { constructor: mf.constructor.clone(), props: Vec::new(), array_len: Some(len.unwrap_or(0)) }, len.is_none());
+            }
+            let (props, bad) = match &mf.names {
+                Ok(v) => (v.clone(), false),
+                Err(NamesFrom::Dictionary) => match dictionary_names(h, f.addr) {
+                    Ok(v) => (v, false),
+                    Err(_) => (vec![format!("<dictionary of map {:#x}>", f.map)], true),
+                },
+                Err(NamesFrom::Unreadable) => (vec![format!("<map {:#x}>", f.map)], true),
+            };
+            (Key { constructor: mf.constructor.clone(), props, array_len: None }, bad)
+        })
+        .collect();
+    let mut index: HashMap<Key, usize> = HashMap::new();
+    let mut groups: Vec<Group> = Vec::new();
+    let mut unreadable = 0u64;
+    for (f, (k, bad)) in s.objects.iter().zip(keyed) {
+        unreadable += bad as u64;
+        let i = *index.entry(k.clone()).or_insert_with(|| {
+            groups.push(Group { constructor: k.constructor, props: k.props, array_len: k.array_len, members: Vec::new() });
+            groups.len() - 1
+        });
+        groups[i].members.push(f.addr);
+    }
+    groups.sort_by(|a, b| {
+        (a.members.len(), &a.constructor, a.array_len, &a.props).cmp(&(b.members.len(), &b.constructor, b.array_len, &b.props))
+    });
+    let mut group_of = HashMap::with_capacity(s.objects.len());
+    for (i, g) in groups.iter().enumerate() {
+        for m in &g.members {
+            group_of.insert(*m, i);
+        }
+    }
+    Findings {
+        groups,
+        group_of,
+        garbage: s.garbage.len() as u64,
+        stats: s.stats.clone(),
+        group_time: t0.elapsed(),
+        unreadable,
+    }
+}
