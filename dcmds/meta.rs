@@ -279,7 +279,7 @@ EXAMPLES
   > 0t255=X            255 in hex: ff
   > 1234=D             0x1234 in decimal
   > <rip=a             rip as symbol+offset
-  > *environ/s         the first environment string
+  > **environ/s        the first environment string
 ";
 
 const EVAL_HELP: &str = "\
@@ -380,7 +380,7 @@ DESCRIPTION
   filter for pipelines. Use == and != to compare, & to test bits.
 
 EXAMPLES
-  > ::walk thread | ::grep \"*.!=0\"
+  > ::walk thread | ::grep \".==0t25857\"   keep one thread id
   > 10::grep .==10
 ";
 
@@ -395,7 +395,7 @@ DESCRIPTION
   Prints the expression's value: in a pipeline, transforms each value.
 
 EXAMPLES
-  > ::walk thread | ::map *.+8
+  > $C | ::map .+8            where each frame's return address is stored
   > 10::map .*2
 ";
 

@@ -124,7 +124,7 @@ EXAMPLES
   ...
   00007ffe2f37ae70 node`Builtins_InterpreterEntryTrampoline+0x11e  [fp]
   > $C -t 2
-  > ::walk frame | ::eval ./K
+  > $C | ::eval \"./K\"      the saved rbp of each frame
 ";
 
 const STACK_LC_HELP: &str = "\
@@ -151,7 +151,7 @@ EXAMPLES
   libc.so.6`__pthread_kill_implementation+0x10c
   libc.so.6`raise+0x12
   libc.so.6`abort+0xd3
-  node`node::Abort+0xd
+  node`node::Abort+0x2d
   ...
 ";
 
@@ -206,7 +206,7 @@ EXAMPLES
      #      TID  TOP FRAME
   *  1    25857  libc.so.6`__pthread_kill_implementation+0x10c  <- signal SIGABRT
      2    25870  libc.so.6`__futex_abstimed_wait_common+0x106
-  > ::threads | ::eval <.=D
+  > ::threads | ::eval \".=D\"
 ";
 
 const THREAD_HELP: &str = "\

@@ -85,7 +85,6 @@ DESCRIPTION
       its bytes come from (core, file, core+file, partial, missing,
       noaccess; see ::mappings);
     - or that no mapping contains it, and the nearest mapping below.
-  For JavaScript heap objects see ::v8whatis.
 
   With a symbol name (raw or demangled, without parameters; lib`name
   restricts it to one module), prints where the symbol is: its address,
