@@ -406,7 +406,11 @@ pub fn view(h: &Heap, v: u64, is_typed: bool) -> Result<ViewInfo, V8Error> {
         .and_then(|i| kinds.get(i))
         .copied()
         .ok_or_else(|| V8Error::bad(v, "typed array", format!("elements kind {} is not a typed-array kind", mi.elements_kind)))?;
-    let length = h.field(v, &l.typed_array_length)?;
+    // V8 14 keeps no element count (the metadata has none): derive it.
+    let length = match l.typed_array_length.off() {
+        Ok(off) => h.word(v, off)?,
+        Err(_) => byte_length / elem.size(),
+    };
     // DataPtr = base_pointer + external_pointer: on-heap arrays have a
     // tagged base and an offset; off-heap ones a zero base and an address.
     let base = h.field(v, &l.js_typed_array_base_pointer)?;

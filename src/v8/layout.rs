@@ -353,7 +353,7 @@ layout_table! {
     js_array_buffer_byte_length: ["class_JSArrayBuffer__byte_length"];
     js_view_byte_offset: ["class_JSArrayBufferView__byte_offset"];
     js_view_byte_length: ["class_JSArrayBufferView__byte_length"];
-    js_view_buffer: [] ; (ALL.0, ALL.1, 24, "src/objects/js-array-buffer.tq: JSArrayBufferView buffer");
+    js_view_buffer: [] ; (0, 1299, 24, "src/objects/js-array-buffer.tq: JSArrayBufferView buffer"), (1300, 9999, 32, "src/objects/js-array-buffer.tq: buffer after cpp_heap_wrappable (13.x+); observed in Node 24/26 cores");
     js_typed_array_length: ["class_JSTypedArray__length"];
     js_typed_array_external_pointer: ["class_JSTypedArray__external_pointer"];
     js_typed_array_base_pointer: ["class_JSTypedArray__base_pointer"];
@@ -387,8 +387,13 @@ layout_table! {
     /// Order of the typed-array kinds after UINT8: 0 = ..Int32, Float32, Float64, Uint8Clamped, BigUint64, BigInt64;
     /// 1 = ..Int32, BigUint64, BigInt64, Uint8Clamped, Float32, Float64, Float16.
     typed_array_kinds_order: [] ; (0, 1299, 0, "src/objects/elements-kind.h TYPED_ARRAYS (12.4 and before); observed Float64 = UINT8+7 in Node 18-22"), (1300, 9999, 1, "src/objects/elements-kind.h TYPED_ARRAYS_BASE (13.x+); observed Float64 = UINT8+10 in Node 24/26");
+    /// HOLE_TYPE, for the Hole objects of V8 12+ (the_hole, hash-table and
+    /// property-cell holes); V8 14.6 does not export it. Needed because the
+    /// hole's NaN word can sit in an undumped guard page of a core.
+    hole_type: ["type_Hole__HOLE_TYPE"] ; (1400, 1499, 274, "src/objects/instance-type.h HOLE_TYPE, unexported in 14.6; observed: every hole in a Node 26.12.1 core has type 274");
     /// JSTypedArray::length where the metadata lacks it (V8 14).
-    typed_array_length: ["class_JSTypedArray__length"] ; (1300, 9999, 64, "src/objects/js-array-buffer.tq: JSTypedArray length after the 13.x view fields (metadata 64 in Node 24)");
+    /// Missing in V8 14 (Node 26 stores no element count: byte_length / element size).
+    typed_array_length: ["class_JSTypedArray__length"];
 
     // ---- frames ----
     off_fp_context: ["off_fp_context_or_frame_type", "off_fp_context"];

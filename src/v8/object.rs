@@ -91,7 +91,13 @@ pub fn is_map(h: &Heap, v: u64) -> bool {
 
 /// Is `v` the hole (an Oddball before V8 12, a Hole object since)?
 pub fn is_hole(h: &Heap, v: u64) -> bool {
-    h.is_heap_object(v) && h.instance_type(v).is_ok_and(|t| super::primitive::is_hole(h, v, t))
+    if !h.is_heap_object(v) {
+        return false;
+    }
+    if h.instance_type(v).is_ok_and(|t| h.v8.layout.hole_type.value == Some(t as i64)) {
+        return true;
+    }
+    matches!(super::primitive::primitive(h, v), Ok(Some(super::primitive::Primitive::Hole)))
 }
 
 /// Where a property's value lives.

@@ -185,6 +185,9 @@ impl Decoder<'_, '_> {
             return Err(V8Error::NotHeapObject { addr: v });
         }
         let ty = h.instance_type(v)?;
+        if h.v8.layout.hole_type.value == Some(ty as i64) {
+            return Ok(JsValue::Hole);
+        }
         if h.is_string_type(ty) {
             return Ok(match string::read_string(h, v, self.opts.max_str) {
                 Ok(s) => JsValue::String { addr: v, s },
@@ -378,8 +381,12 @@ impl Decoder<'_, '_> {
                 Ok(el) => {
                     m.sparse = el.store == object::ElemStore::Dictionary;
                     m.elements_truncated = el.truncated;
+                    let is_array = matches!(kind, ObjKind::Array { .. });
                     for (i, e) in el.items {
                         let x = match e {
+                            // Only an array shows its holes; for other
+                            // objects they are absent properties.
+                            Elem::Hole if !is_array => continue,
                             Elem::Hole => None,
                             Elem::Double(d) => Some(JsValue::Number { addr: 0, value: d }),
                             Elem::Value(x) => Some(self.value(x, next)),
