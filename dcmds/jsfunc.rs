@@ -226,7 +226,7 @@ pub fn short_value(h: &Heap, v: u64) -> String {
     }
     let Ok(t) = h.instance_type(v) else { return "<not a heap object>".into() };
     if h.is_context_type(t) {
-        return h.type_name(t);
+        return context::context_type_name(h, t);
     }
     if h.is_js_receiver_type(t) {
         if let Ok(n) = crate::v8::object::constructor_name(h, v) {
@@ -272,7 +272,7 @@ fn location(h: &Heap, f: &FunctionInfo) -> String {
     let Some(script) = f.script else { return "(no script)".into() };
     let name = script::script_name(h, script).unwrap_or_default();
     let name = if name.is_empty() { format!("<script {script:#x}>") } else { name };
-    match f.token_pos.or(f.start_pos) {
+    match f.source_range().map(|r| r.0) {
         None => format!("{name} (position unknown)"),
         Some(pos) => match script::position_to_line_col(h, script, pos) {
             Ok((l, c)) => format!("{name}:{l}:{c}"),
@@ -301,8 +301,7 @@ fn write_function(h: &Heap, f: &FunctionInfo, out: &mut dyn Write) -> DcmdResult
         Some(n) => writeln!(out, "  parameters:    {n}")?,
         None => writeln!(out, "  parameters:    any (not recorded)")?,
     }
-    if let (Some(s), Some(e), Some(script)) = (f.start_pos, f.end_pos, f.script) {
-        let from = f.token_pos.unwrap_or(s);
+    if let (Some((from, e)), Some(script)) = (f.source_range(), f.script) {
         match script::line_ends(h, script) {
             Ok(le) => {
                 let (l1, _) = le.line_col(from);
@@ -378,7 +377,7 @@ fn jssource(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResul
     let Some(script) = f.script else {
         return Err(DcmdError::Failed(format!("{:#x}: function {} has no script", f.func, f.display_name())));
     };
-    let (Some(start), Some(end)) = (f.token_pos.or(f.start_pos), f.end_pos) else {
+    let Some((start, end)) = f.source_range() else {
         return Err(DcmdError::Failed(format!("{:#x}: function {} records no source positions", f.func, f.display_name())));
     };
     let src = script::script_source(&h, script)?;
@@ -429,7 +428,7 @@ fn v8context(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResu
     let prev = if context::is_context(&h, c.previous) { String::new() } else { format!(" ({})", short_value(&h, c.previous)) };
     writeln!(out, "  previous:      {:#x}{prev}", c.previous)?;
     let l = &h.v8.layout;
-    let native = h.instance_type(addr).is_ok_and(|t| h.v8.types.is(t, "NATIVE_CONTEXT_TYPE"));
+    let native = c.type_name == "NATIVE_CONTEXT_TYPE";
     let mut names: Vec<(u64, String)> = vec![
         (l.context_idx_scope_info.off().map_err(V8Error::from)?, "scope_info".into()),
         (l.context_idx_prev.off().map_err(V8Error::from)?, "previous".into()),

@@ -219,7 +219,7 @@ pub fn scope_info(h: &Heap, addr: u64) -> Result<ScopeInfo, V8Error> {
         let name = s.get(cur)?;
         // Smi 0 is kNoSharedNameSentinel: no name.
         if !h.is_smi(name) {
-            function_name = Some(opt_string(h, name)?);
+            function_name = Some(opt_string(h, name)?).filter(|n| !n.is_empty());
         }
         function_var_slot = Some(s.smi(cur + 1, "function_variable_info.slot")?);
         cur += 2;
@@ -311,6 +311,38 @@ pub struct Context {
     pub previous: u64,
 }
 
+/// The context instance types, in the order Torque numbers them (by
+/// name) from FirstContextType; see layout `context_types_by_name`.
+const CONTEXT_TYPES: [&str; 10] = [
+    "AWAIT_CONTEXT_TYPE",
+    "BLOCK_CONTEXT_TYPE",
+    "CATCH_CONTEXT_TYPE",
+    "DEBUG_EVALUATE_CONTEXT_TYPE",
+    "EVAL_CONTEXT_TYPE",
+    "FUNCTION_CONTEXT_TYPE",
+    "MODULE_CONTEXT_TYPE",
+    "NATIVE_CONTEXT_TYPE",
+    "SCRIPT_CONTEXT_TYPE",
+    "WITH_CONTEXT_TYPE",
+];
+
+/// The name of context instance type `t` (`FUNCTION_CONTEXT_TYPE`): from
+/// the metadata if it names it, else by its place in the context range
+/// when that range holds exactly the ten known types.
+pub fn context_type_name(h: &Heap, t: u16) -> String {
+    if let Some(n) = h.v8.types.name(t) {
+        return n.to_string();
+    }
+    let l = &h.v8.layout;
+    if let (Some(first), Some(last), Some(1)) = (l.first_context_type.value, l.last_context_type.value, l.context_types_by_name.value) {
+        let i = t as i64 - first;
+        if last - first + 1 == CONTEXT_TYPES.len() as i64 && (0..CONTEXT_TYPES.len() as i64).contains(&i) {
+            return CONTEXT_TYPES[i as usize].to_string();
+        }
+    }
+    h.type_name(t)
+}
+
 /// Is `v` a Context?
 pub fn is_context(h: &Heap, v: u64) -> bool {
     h.is_heap_object(v) && h.instance_type(v).is_ok_and(|t| h.is_context_type(t))
@@ -339,7 +371,7 @@ pub fn context(h: &Heap, addr: u64) -> Result<Context, V8Error> {
     };
     Ok(Context {
         addr,
-        type_name: h.type_name(t),
+        type_name: context_type_name(h, t),
         length,
         scope_info: slot(l.context_idx_scope_info.off()?)?,
         previous: slot(l.context_idx_prev.off()?)?,
@@ -442,11 +474,10 @@ pub fn closure_scopes(h: &Heap, func: u64, max_depth: usize) -> Result<Vec<Scope
     let mut out = Vec::new();
     let mut seen = std::collections::HashSet::new();
     while out.len() < max_depth.min(MAX_CONTEXT_DEPTH) && is_context(h, ctx) && seen.insert(ctx) {
-        let t = h.instance_type(ctx)?;
-        if h.v8.types.is(t, "NATIVE_CONTEXT_TYPE") {
+        let c = context(h, ctx)?;
+        if c.type_name == "NATIVE_CONTEXT_TYPE" {
             break;
         }
-        let c = context(h, ctx)?;
         let si = scope_info(h, c.scope_info)?;
         out.push(ScopeVars { context: ctx, scope_type: si.scope_type, vars: context_vars(h, ctx)? });
         ctx = c.previous;

@@ -191,6 +191,20 @@ pub struct FunctionInfo {
     pub sfi: SfiInfo,
     /// The closure's context (tagged).
     pub context: Option<u64>,
+    /// A class constructor's whole `class ... { }` source range (the SFI's
+    /// positions are those of its `constructor` method).
+    pub class_pos: Option<(i64, i64)>,
+}
+
+impl FunctionInfo {
+    /// The source range Function.prototype.toString prints: the class for
+    /// a class constructor, else from the function token to the end.
+    pub fn source_range(&self) -> Option<(i64, i64)> {
+        if let Some(r) = self.class_pos {
+            return Some(r);
+        }
+        Some((self.token_pos.or(self.start_pos)?, self.end_pos?))
+    }
 }
 
 impl std::ops::Deref for FunctionInfo {
@@ -220,9 +234,26 @@ pub enum Callable {
     Bound(BoundFunction),
 }
 
+/// Is `t` one of the JSFunction instance types (JS_FUNCTION_TYPE and its
+/// subtypes: class constructors, builtin constructors)? Builds that do not
+/// export First/LastJSFunctionType (Node 18, 20) name only
+/// JS_FUNCTION_TYPE; its subtypes follow it (layout
+/// `js_function_subtype_count`).
+pub fn is_function_type(h: &Heap, t: u16) -> bool {
+    if h.is_js_function_type(t) {
+        return true;
+    }
+    let l = &h.v8.layout;
+    let exported = l.first_js_function_type.value != l.last_js_function_type.value;
+    match (exported, h.v8.types.num("JS_FUNCTION_TYPE"), l.js_function_subtype_count.value) {
+        (false, Some(first), Some(n)) => (t as i64) > first as i64 && (t as i64) <= first as i64 + n,
+        _ => false,
+    }
+}
+
 /// Is `addr` a JSFunction (any of the JS function instance types)?
 pub fn is_function(h: &Heap, addr: u64) -> bool {
-    h.is_heap_object(addr) && h.instance_type(addr).is_ok_and(|t| h.is_js_function_type(t))
+    h.is_heap_object(addr) && h.instance_type(addr).is_ok_and(|t| is_function_type(h, t))
 }
 
 /// Is `addr` a JSBoundFunction?
@@ -249,7 +280,7 @@ pub fn shared_info(h: &Heap, func: u64) -> Result<u64, V8Error> {
         return Err(V8Error::NotHeapObject { addr: func });
     }
     let t = h.instance_type(func)?;
-    if !h.is_js_function_type(t) {
+    if !is_function_type(h, t) {
         return Err(V8Error::bad(func, "JSFunction", format!("its type is {}", h.type_name(t))));
     }
     let sfi = h.field(func, &h.v8.layout.js_function_shared)?;
@@ -394,7 +425,32 @@ pub fn function_info(h: &Heap, func: u64) -> Result<FunctionInfo, V8Error> {
     let info = sfi_info(h, sfi)?;
     let ctx = h.field(func, &h.v8.layout.js_function_context)?;
     let context = (h.is_heap_object(ctx) && h.instance_type(ctx).is_ok_and(|t| h.is_context_type(t))).then_some(ctx);
-    Ok(FunctionInfo { func, sfi: info, context })
+    let class_pos = if info.kind.is_class_constructor() { class_positions(h, func) } else { None };
+    Ok(FunctionInfo { func, sfi: info, context, class_pos })
+}
+
+/// Most own properties looked through for the class positions.
+const MAX_CLASS_PROPS: usize = 256;
+
+/// A class constructor's ClassPositions, which V8 keeps as an own data
+/// property under a private symbol (`class_positions_symbol`); None when
+/// it cannot be found.
+pub fn class_positions(h: &Heap, func: u64) -> Option<(i64, i64)> {
+    let l = &h.v8.layout;
+    let props = super::object::properties(h, func, MAX_CLASS_PROPS).ok()?;
+    for p in &props.list {
+        let super::object::PropValue::Data(v) = p.value else { continue };
+        if !p.is_private || !h.is_heap_object(v) {
+            continue;
+        }
+        if !h.instance_type(v).is_ok_and(|t| h.v8.types.is(t, "CLASS_POSITIONS_TYPE")) {
+            continue;
+        }
+        let start = h.smi_field(v, &l.class_positions_start).ok()?;
+        let end = h.smi_field(v, &l.class_positions_end).ok()?;
+        return (0 <= start && start <= end).then_some((start, end));
+    }
+    None
 }
 
 /// The bound function at `addr`: target, `this` and arguments.

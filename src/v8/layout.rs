@@ -330,6 +330,21 @@ layout_table! {
     context_cell_double_value: [] ; (1400, 9999, 32, "src/objects/contexts.h: ContextCell double_value_");
     context_cell_state_int32: [] ; (1400, 9999, 2, "src/objects/contexts.h: ContextCell::kInt32");
     context_cell_state_float64: [] ; (1400, 9999, 3, "src/objects/contexts.h: ContextCell::kFloat64");
+    /// JSFunction subtypes after JS_FUNCTION_TYPE (constructors of
+    /// builtins, then JS_CLASS_CONSTRUCTOR_TYPE, the highest), for builds
+    /// without First/LastJSFunctionType: class constructors were seen at
+    /// JS_FUNCTION_TYPE+15 in Node 18 and 20 (12.x+ export the range).
+    js_function_subtype_count: [] ; (0, 1199, 15, "src/objects/js-function.tq: JSClassConstructor @highestInstanceTypeWithinParentClassRange; 11 typed-array, Array, Promise, RegExp constructors");
+    /// ClassPositions {start, end} (Smis), kept on a class constructor
+    /// under the private class_positions_symbol.
+    class_positions_start: [] ; (ALL.0, ALL.1, 8, "src/objects/struct.tq: ClassPositions start");
+    class_positions_end: [] ; (ALL.0, ALL.1, 16, "src/objects/struct.tq: ClassPositions end");
+    /// Context instance types have no names in the metadata, only
+    /// First/LastContextType; Torque numbers the ten of them by name:
+    /// AWAIT, BLOCK, CATCH, DEBUG_EVALUATE, EVAL, FUNCTION, MODULE, NATIVE,
+    /// SCRIPT, WITH (checked: +7 native, +8 script, +5 function, +1 block
+    /// in Node 18-26).
+    context_types_by_name: [] ; (ALL.0, ALL.1, 1, "torque-generated/instance-types.h: context types in name order");
 
     // ---- other JS objects (not in the metadata; docs/v8-layouts.md 2.2-2.7) ----
     js_date_value: ["class_JSDate__value"] ; (ALL.0, ALL.1, 24, "src/objects/js-date.tq");
