@@ -407,7 +407,7 @@ pub fn view(h: &Heap, v: u64, is_typed: bool) -> Result<ViewInfo, V8Error> {
         .copied()
         .ok_or_else(|| V8Error::bad(v, "typed array", format!("elements kind {} is not a typed-array kind", mi.elements_kind)))?;
     // V8 14 keeps no element count (the metadata has none): derive it.
-    let length = match l.typed_array_length.off() {
+    let length = match l.js_typed_array_length.off() {
         Ok(off) => h.word(v, off)?,
         Err(_) => byte_length / elem.size(),
     };

@@ -380,9 +380,6 @@ layout_table! {
     property_array_length_and_hash: [] ; (ALL.0, ALL.1, 8, "src/objects/property-array.h: kLengthAndHashOffset");
     property_array_length_mask: [] ; (ALL.0, ALL.1, 0x3ff, "src/objects/property-array.h: LengthField is 10 bits");
     property_array_data: [] ; (ALL.0, ALL.1, 16, "src/objects/property-array.h: kHeaderSize");
-    /// Dictionary-mode PropertyDetails: the enumeration index follows kind (1),
-    /// constness (1), attributes (3) and PropertyCellType (3) bits.
-    prop_dict_enum_index_shift: [] ; (ALL.0, ALL.1, 8, "src/objects/property-details.h: DictionaryStorageField");
     accessor_pair_getter: ["class_AccessorPair__getter"] ; (ALL.0, ALL.1, 8, "src/objects/struct.tq: AccessorPair getter");
     accessor_pair_setter: ["class_AccessorPair__setter"] ; (ALL.0, ALL.1, 16, "src/objects/struct.tq: AccessorPair setter");
     /// Elements kinds the metadata does not name.
@@ -406,9 +403,6 @@ layout_table! {
     /// property-cell holes); V8 14.6 does not export it. Needed because the
     /// hole's NaN word can sit in an undumped guard page of a core.
     hole_type: ["type_Hole__HOLE_TYPE"] ; (1400, 1499, 274, "src/objects/instance-type.h HOLE_TYPE, unexported in 14.6; observed: every hole in a Node 26.12.1 core has type 274");
-    /// JSTypedArray::length where the metadata lacks it (V8 14).
-    /// Missing in V8 14 (Node 26 stores no element count: byte_length / element size).
-    typed_array_length: ["class_JSTypedArray__length"];
 
     // ---- frames ----
     off_fp_context: ["off_fp_context_or_frame_type", "off_fp_context"];

@@ -337,7 +337,7 @@ fn dictionary_properties(h: &Heap, obj: u64, max: usize) -> Result<Properties, V
         }
         let raw = h.smi_value(raw);
         let d = details(h, raw)?;
-        let enum_index = raw >> l.prop_dict_enum_index_shift.get()?;
+        let enum_index = raw >> l.prop_dictionary_index_shift.get()?;
         let (name, is_symbol, is_private) = key_name(h, key)?;
         let value = if d.accessor { accessor(h, v) } else { PropValue::Data(v) };
         total += 1;
