@@ -26,7 +26,7 @@ pub fn register(r: &mut Registry) {
     });
     r.add(Dcmd {
         name: "mappings",
-        synopsis: "?[-b core|file|missing|partial|noaccess] [-f text]",
+        synopsis: "?[-b core|file|core+file|missing|partial|noaccess] [-f text]",
         summary: "list the process's memory mappings and where their bytes come from",
         help: MAPPINGS_HELP,
         options: &["-b", "-f"],
@@ -34,7 +34,7 @@ pub fn register(r: &mut Registry) {
     });
     r.add(Dcmd {
         name: "$m",
-        synopsis: "?[-b core|file|missing|partial|noaccess] [-f text]",
+        synopsis: "?[-b core|file|core+file|missing|partial|noaccess] [-f text]",
         summary: "same as ::mappings",
         help: MAPPINGS_HELP,
         options: &["-b", "-f"],
@@ -68,7 +68,7 @@ EXAMPLES
 
 const MAPPINGS_HELP: &str = "\
 SYNOPSIS
-  ::mappings [-b core|file|missing|partial|noaccess] [-f text]
+  ::mappings [-b core|file|core+file|missing|partial|noaccess] [-f text]
   addr::mappings
   $m
 
@@ -202,7 +202,7 @@ fn mappings(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResul
         Some("missing") => Some(Backing::Missing),
         Some("partial") => Some(Backing::Partial),
         Some("noaccess") => Some(Backing::NoAccess),
-        Some(b) => return Err(DcmdError::Usage(format!("unknown backing {b}: use core, file, core+file, missing or partial"))),
+        Some(b) => return Err(DcmdError::Usage(format!("unknown backing {b}: use core, file, core+file, missing, partial or noaccess"))),
     };
     let t = s.target()?;
     let maps = t.mappings();

@@ -1,10 +1,12 @@
 //! jmdb: a post-mortem debugger for Node.js cores.
 //!
-//! The engine, layer by layer, each using only those above it in this list:
+//! The engine, layer by layer, each using only those above it in this list
+//! (one exception: `target` holds the unwinder's lazily filled CFI cache):
 //! - [`error`], [`memory`], [`arch`]: typed errors, the memory trait, CPU facts.
 //! - [`corefile`]: parsing an ELF core's segments and notes.
 //! - [`symbols`], [`target`]: the core plus the binaries it mapped, as one
 //!   address space with symbols.
+//! - [`disasm`]: x86_64 disassembly over that address space.
 //! - [`unwind`]: native stacks from CFI and frame pointers.
 //! - [`v8`]: the V8 heap model: metadata, layouts, values.
 //! - [`lang`], [`session`]: mdb's command language, pipelines and the REPL.
