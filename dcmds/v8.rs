@@ -365,15 +365,22 @@ fn type_label(h: &Heap, addr: u64, ty: u16) -> (String, String, bool) {
     }
     if h.is_string_type(ty) {
         if let Ok((repr, one)) = h.string_kind(ty) {
+            // Names as V8 12+ spells them (src/objects/instance-type.h).
+            let l = &h.v8.layout;
             let enc = if one { "ONE_BYTE" } else { "TWO_BYTE" };
-            let (r, c) = match repr {
-                StrRepr::Seq => ("SEQ", "SeqString"),
-                StrRepr::Cons => ("CONS", "ConsString"),
-                StrRepr::External => ("EXTERNAL", "ExternalString"),
-                StrRepr::Sliced => ("SLICED", "SlicedString"),
-                StrRepr::Thin => ("THIN", "ThinString"),
+            let bit = |f: &crate::v8::layout::Field| f.value.is_some_and(|m| (ty as i64) & m != 0);
+            let internalized = !bit(&l.is_not_internalized_mask);
+            let uncached = if bit(&l.uncached_external_string_mask) { "UNCACHED_" } else { "" };
+            let (name, c) = match (repr, internalized) {
+                (StrRepr::Seq, true) => (format!("INTERNALIZED_{enc}_STRING_TYPE"), "InternalizedString"),
+                (StrRepr::Seq, false) => (format!("SEQ_{enc}_STRING_TYPE"), "SeqString"),
+                (StrRepr::External, true) => (format!("{uncached}EXTERNAL_INTERNALIZED_{enc}_STRING_TYPE"), "ExternalString"),
+                (StrRepr::External, false) => (format!("{uncached}EXTERNAL_{enc}_STRING_TYPE"), "ExternalString"),
+                (StrRepr::Cons, _) => (format!("CONS_{enc}_STRING_TYPE"), "ConsString"),
+                (StrRepr::Sliced, _) => (format!("SLICED_{enc}_STRING_TYPE"), "SlicedString"),
+                (StrRepr::Thin, _) => (format!("THIN_{enc}_STRING_TYPE"), "ThinString"),
             };
-            return (format!("{r}_{enc}_STRING_TYPE"), c.into(), true);
+            return (name, c.into(), true);
         }
     }
     if primitive::is_hole(h, addr, ty) {
@@ -752,7 +759,7 @@ fn v8array(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult
     let ts = l.tagged_size.value.unwrap_or(8) as u64;
     if h.v8.types.is(ty, "FIXED_DOUBLE_ARRAY_TYPE") {
         let data = l.fixed_double_array_data.off().map_err(V8Error::from)?;
-        let hole = l.hole_nan_bits.value.map(|v| v as u64).unwrap_or(0xFFF7_FFFF_FFF7_FFFF);
+        let hole = l.double_hole_nan.get().map_err(V8Error::from)? as u64;
         for i in 0..len {
             s.check_interrupt()?;
             let bits = h.word(addr, data + i * 8)?;

@@ -146,9 +146,6 @@ layout_table! {
     oddball_arguments_marker: ["OddballArgumentsMarker"];
     oddball_exception: ["OddballException"];
     oddball_other: ["OddballOther"];
-    /// From V8 12 the hole is a `Hole`, not an Oddball; its double field, and the hole NaN it holds.
-    hole_numeric_value: [] ; (1200, 9999, 8, "src/objects/hole.tq: Hole raw_numeric_value");
-    hole_nan_bits: [] ; (1200, 9999, 0xFFF7_FFFF_FFF7_FFFFu64 as i64, "src/common/globals.h: kHoleNanInt64");
 
     // ---- HeapObject and Map ----
     heap_object_map: ["class_HeapObject__map"] ; (ALL.0, ALL.1, 0, "src/objects/heap-object.h: kMapOffset");

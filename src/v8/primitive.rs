@@ -2,9 +2,10 @@
 //! `true`, `false`, the hole), Symbols and BigInts, and their short JS
 //! rendering.
 //!
-//! Two things the metadata does not name are recognised here, each in one
-//! function with its source: the BigInt instance type ([`bigint_type`]) and,
-//! from V8 12 on, the hole, which stopped being an Oddball ([`is_hole`]).
+//! Two things the metadata does not always name are recognised here, each
+//! in one function with its source: the BigInt instance type
+//! ([`bigint_type`]) and, from V8 12 on, the hole, which stopped being an
+//! Oddball ([`is_hole`]).
 
 use std::fmt::Write as _;
 
@@ -60,22 +61,15 @@ pub fn bigint_type(h: &Heap) -> Option<u16> {
 }
 
 /// Is this object (of instance type `ty`) the hole? Before V8 12 the hole
-/// is an Oddball (kind `TheHole`); from 12 it is a `Hole` object
-/// (`src/objects/hole.tq`: `Hole extends HeapObject { raw_numeric_value:
-/// float64 }`, every hole carrying the hole NaN, `kHoleNanInt64` in
-/// `src/common/globals.h`). Node 22 and 24 export `HOLE_TYPE`; Node 26 does
-/// not, so there a hole is an object of a type the metadata does not name
-/// whose numeric value is the hole NaN.
+/// is an Oddball (kind `TheHole`); from 12 it is a `Hole` object of its own
+/// type (`src/objects/hole.tq`), HOLE_TYPE, which Node 22 and 24 export and
+/// the layout table supplies for Node 26 (entry `hole_type`).
 pub fn is_hole(h: &Heap, addr: u64, ty: u16) -> bool {
-    if let Some(t) = h.v8.types.num("HOLE_TYPE") {
-        return ty == t;
+    if let Some(t) = h.v8.layout.hole_type.value {
+        return ty as i64 == t;
     }
-    let l = &h.v8.layout;
-    let (Some(off), Some(nan)) = (l.hole_numeric_value.value, l.hole_nan_bits.value) else { return false };
-    h.v8.types.name(ty).is_none()
-        && Some(ty) != bigint_type(h)
-        && !h.is_string_type(ty)
-        && h.word(addr, off as u64).is_ok_and(|w| w == nan as u64)
+    h.v8.types.is(ty, "ODDBALL_TYPE")
+        && h.smi_field(addr, &h.v8.layout.oddball_kind).ok() == h.v8.layout.oddball_the_hole.value
 }
 
 /// The value of the Oddball (or, from V8 12, Hole) at `addr`.

@@ -133,8 +133,7 @@ fn copy_chars(h: &Heap, base: u64, one_byte: bool, count: u64, sink: &mut Sink) 
 /// The address of an external string's characters. V8 caches the
 /// resource's data pointer in the string unless the string is "uncached"
 /// (instance type bit `kUncachedExternalStringMask`); otherwise, follow the
-/// resource: Node's resources (`ExternString`, the builtin sources) keep
-/// their data pointer at `nodedbg_offset_ExternalString__data__uintptr_t`.
+/// resource ([`external_data_from_resource`]).
 pub fn external_data(h: &Heap, addr: u64) -> Result<u64, V8Error> {
     let i = info(h, addr)?;
     external_data_of(h, addr, i.ty)
@@ -149,11 +148,30 @@ fn external_data_of(h: &Heap, addr: u64, ty: u16) -> Result<u64, V8Error> {
             return Ok(p);
         }
     }
-    let res = h.field(addr, &l.external_resource)?;
+    external_data_from_resource(h, addr)
+}
+
+/// An external string's data pointer read from its resource object, a
+/// C++ object whose class its vtable names. Only Node's own resource
+/// classes have a known layout (checked on Node 18-26 cores); for any
+/// other class this is an error, never a guess.
+pub fn external_data_from_resource(h: &Heap, addr: u64) -> Result<u64, V8Error> {
+    let l = &h.v8.layout;
+    let res = external_resource(h, addr)?;
     if res == 0 {
         return Err(V8Error::bad(addr, "external string", "its resource is gone (disposed)"));
     }
-    let p = h.t.read_u64(res.wrapping_add(l.external_resource_data.off()?))?;
+    let vtable = h.t.read_u64(res)?;
+    let class = h.t.symbolize(vtable).map(|s| s.name).unwrap_or_default();
+    let off = if class.contains("ExternString<") {
+        l.extern_string_data.off()?
+    } else if class.contains("StaticExternalByteResource") || class.contains("NonOwningExternalOneByteResource") {
+        l.static_resource_data.off()?
+    } else {
+        let what = if class.is_empty() { format!("vtable {vtable:#x}") } else { class };
+        return Err(V8Error::bad(addr, "external string", format!("its resource {res:#x} ({what}) has no known layout")));
+    };
+    let p = h.t.read_u64(res.wrapping_add(off))?;
     if p == 0 {
         return Err(V8Error::bad(addr, "external string", format!("its resource {res:#x} has no data")));
     }
