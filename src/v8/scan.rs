@@ -245,18 +245,45 @@ impl Reader<'_> {
     }
 }
 
+/// A hasher for addresses: one multiply (SipHash costs more than the rest
+/// of the scan's work per word).
+#[derive(Default, Clone, Copy)]
+struct AddrHasher(u64);
+
+impl std::hash::Hasher for AddrHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ *b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (v ^ (v >> 29)).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ self.0;
+    }
+}
+
+type AddrMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<AddrHasher>>;
+type AddrSet = HashSet<u64, std::hash::BuildHasherDefault<AddrHasher>>;
+
 /// The per-chunk map cache: pointer → shape if it is a map, None if not.
 struct Maps<'p> {
     p: &'p Params,
     h: Heap<'p>,
-    known: HashMap<u64, Option<Shape>>,
-    metas: HashSet<u64>,
-    not_meta: HashSet<u64>,
+    known: AddrMap<Option<Shape>>,
+    /// The last map looked up: neighbours mostly share a map.
+    last: Option<(u64, Option<Shape>)>,
+    metas: AddrSet,
+    not_meta: AddrSet,
+    /// Pointers already known to be heap objects (a direct-mapped cache:
+    /// most objects share their properties and elements, the empty array).
+    objects: [u64; 64],
 }
 
 impl<'p> Maps<'p> {
     fn new(p: &'p Params, h: Heap<'p>) -> Maps<'p> {
-        Maps { p, h, known: HashMap::new(), metas: HashSet::new(), not_meta: HashSet::new() }
+        Maps { p, h, known: AddrMap::default(), last: None, metas: AddrSet::default(), not_meta: AddrSet::default(), objects: [0; 64] }
     }
 
     /// Is `q` (tagged) a meta map: a map whose map is itself?
@@ -278,11 +305,20 @@ impl<'p> Maps<'p> {
 
     /// If `m` (tagged) is a map, the shape of its objects.
     fn shape(&mut self, r: &Reader, m: u64) -> Option<Shape> {
-        if let Some(s) = self.known.get(&m) {
-            return *s;
+        if let Some((lm, ls)) = self.last {
+            if lm == m {
+                return ls;
+            }
         }
-        let s = self.classify(r, m);
-        self.known.insert(m, s);
+        let s = match self.known.get(&m) {
+            Some(s) => *s,
+            None => {
+                let s = self.classify(r, m);
+                self.known.insert(m, s);
+                s
+            }
+        };
+        self.last = Some((m, s));
         s
     }
 
@@ -346,10 +382,22 @@ impl<'p> Maps<'p> {
         if !self.p.is_ptr(v) {
             return false;
         }
-        match r.u64((v - self.p.tag).wrapping_add(self.p.off_map)) {
-            Some(m) => self.shape(r, m).is_some(),
-            None => false,
+        let slot = ((v >> 3) & 63) as usize;
+        if self.objects[slot] == v {
+            return true;
         }
+        let ok = match r.u64((v - self.p.tag).wrapping_add(self.p.off_map)) {
+            Some(m) => self.known.get(&m).copied().unwrap_or_else(|| {
+                let s = self.classify(r, m);
+                self.known.insert(m, s);
+                s
+            }).is_some(),
+            None => false,
+        };
+        if ok {
+            self.objects[slot] = v;
+        }
+        ok
     }
 }
 
@@ -642,8 +690,10 @@ pub struct Findings {
     /// Sorted by instance count, smallest first (the biggest print last),
     /// then by constructor and properties.
     pub groups: Vec<Group>,
-    /// Group index of every object found.
-    pub group_of: HashMap<u64, usize>,
+    /// Every object found (tagged), sorted, with its group index beside it
+    /// in `group_ix` (two flat arrays: heaps hold tens of millions).
+    pub objects: Vec<u64>,
+    pub group_ix: Vec<u32>,
     /// JS objects that looked alive but were found in free space.
     pub garbage: u64,
     pub stats: ScanStats,
@@ -655,11 +705,12 @@ pub struct Findings {
 
 impl Findings {
     pub fn objects(&self) -> usize {
-        self.group_of.len()
+        self.objects.len()
     }
     /// The group an object (tagged address) belongs to.
     pub fn group(&self, addr: u64) -> Option<&Group> {
-        self.group_of.get(&addr).and_then(|i| self.groups.get(*i))
+        let i = self.objects.binary_search(&addr).ok()?;
+        self.groups.get(*self.group_ix.get(i)? as usize)
     }
 }
 
@@ -796,11 +847,48 @@ fn dictionary_names(h: &Heap, obj: u64) -> Result<Vec<String>, V8Error> {
     Ok(keys.into_iter().map(|(_, k)| key_text(h, k)).collect())
 }
 
-#[derive(Clone, PartialEq, Eq, Hash)]
+/// A group's identity: interned constructor and property list, and an
+/// array's length.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 struct Key {
-    constructor: String,
-    props: Vec<String>,
+    constructor: u32,
+    props: u32,
     array_len: Option<u64>,
+}
+
+/// Strings and property lists, each stored once and named by a number.
+#[derive(Default)]
+struct Interner<T: std::hash::Hash + Eq + Clone> {
+    ids: HashMap<T, u32>,
+    all: Vec<T>,
+}
+
+impl<T: std::hash::Hash + Eq + Clone> Interner<T> {
+    fn id(&mut self, v: &T) -> u32 {
+        if let Some(i) = self.ids.get(v) {
+            return *i;
+        }
+        let i = self.all.len() as u32;
+        self.all.push(v.clone());
+        self.ids.insert(v.clone(), i);
+        i
+    }
+}
+
+/// How the objects of one map get their key.
+enum MapKey {
+    /// Every object of the map has this key (fast mode, not an array).
+    Fixed(Key),
+    /// Arrays: the map's constructor, each object's length.
+    Array(u32),
+    /// Dictionary mode: the map's constructor, each object's own names.
+    Dictionary(u32),
+}
+
+/// Per-object key parts the map cannot give.
+enum Part {
+    Key(Key),
+    Names(u32, Result<Vec<String>, ()>),
 }
 
 /// Group scanned objects by constructor and property names.
@@ -812,53 +900,104 @@ pub fn group(h: &Heap, s: &HeapScan) -> Findings {
         firsts.entry(f.map).or_insert(f.addr);
     }
     let firsts: Vec<(u64, u64)> = firsts.into_iter().collect();
-    let facts: HashMap<u64, MapFacts> = firsts.par_iter().map(|&(map, obj)| (map, map_facts(h, obj, map))).collect();
-    // Each object's key; arrays and dictionaries need the object itself.
-    let keyed: Vec<(Key, bool)> = s
+    let facts: Vec<(u64, MapFacts)> = firsts.par_iter().map(|&(map, obj)| (map, map_facts(h, obj, map))).collect();
+    let mut cons: Interner<String> = Interner::default();
+    let mut names: Interner<Vec<String>> = Interner::default();
+    let empty = names.id(&Vec::new());
+    let mut unreadable_maps: HashSet<u64> = HashSet::new();
+    let mut map_keys: AddrMap<MapKey> = AddrMap::default();
+    for (map, mf) in &facts {
+        let c = cons.id(&mf.constructor);
+        let k = if mf.array {
+            MapKey::Array(c)
+        } else {
+            match &mf.names {
+                Ok(v) => MapKey::Fixed(Key { constructor: c, props: names.id(v), array_len: None }),
+                Err(NamesFrom::Dictionary) => MapKey::Dictionary(c),
+                Err(NamesFrom::Unreadable) => {
+                    unreadable_maps.insert(*map);
+                    MapKey::Fixed(Key { constructor: c, props: names.id(&vec![format!("<map {map:#x}>")]), array_len: None })
+                }
+            }
+        };
+        map_keys.insert(*map, k);
+    }
+    // Each object's key; arrays and dictionaries read the object itself.
+    let len_field = &h.v8.layout.js_array_length;
+    let parts: Vec<Part> = s
         .objects
         .par_iter()
-        .map(|f| {
-            let Some(mf) = facts.get(&f.map) else {
-                return (Key { constructor: "?".into(), props: vec![format!("<map {:#x}>", f.map)], array_len: None }, true);
-            };
-            if mf.array {
-                let len = h.field(f.addr, &h.v8.layout.js_array_length).ok().and_then(|v| h.is_smi(v).then(|| h.smi_value(v).max(0) as u64));
-                return (Key { constructor: mf.constructor.clone(), props: Vec::new(), array_len: Some(len.unwrap_or(0)) }, len.is_none());
+        .map(|f| match map_keys.get(&f.map) {
+            Some(MapKey::Fixed(k)) => Part::Key(*k),
+            Some(MapKey::Array(c)) => {
+                let len = h.field(f.addr, len_field).ok().filter(|v| h.is_smi(*v)).map(|v| h.smi_value(v).max(0) as u64);
+                Part::Key(Key { constructor: *c, props: empty, array_len: Some(len.unwrap_or(0)) })
             }
-            let (props, bad) = match &mf.names {
-                Ok(v) => (v.clone(), false),
-                Err(NamesFrom::Dictionary) => match dictionary_names(h, f.addr) {
-                    Ok(v) => (v, false),
-                    Err(_) => (vec![format!("<dictionary of map {:#x}>", f.map)], true),
-                },
-                Err(NamesFrom::Unreadable) => (vec![format!("<map {:#x}>", f.map)], true),
-            };
-            (Key { constructor: mf.constructor.clone(), props, array_len: None }, bad)
+            Some(MapKey::Dictionary(c)) => Part::Names(*c, dictionary_names(h, f.addr).map_err(|_| ())),
+            // Every map was classified above.
+            None => Part::Key(Key { constructor: 0, props: empty, array_len: None }),
         })
         .collect();
-    let mut index: HashMap<Key, usize> = HashMap::new();
-    let mut groups: Vec<Group> = Vec::new();
+    let mut index: HashMap<Key, u32> = HashMap::new();
+    let mut keys: Vec<Key> = Vec::new();
+    let mut ix: Vec<u32> = Vec::with_capacity(s.objects.len());
     let mut unreadable = 0u64;
-    for (f, (k, bad)) in s.objects.iter().zip(keyed) {
-        unreadable += bad as u64;
-        let i = *index.entry(k.clone()).or_insert_with(|| {
-            groups.push(Group { constructor: k.constructor, props: k.props, array_len: k.array_len, members: Vec::new() });
-            groups.len() - 1
-        });
-        groups[i].members.push(f.addr);
+    let mut last: Option<(Key, u32)> = None;
+    for (f, part) in s.objects.iter().zip(parts) {
+        let k = match part {
+            Part::Key(k) => k,
+            Part::Names(c, Ok(v)) => Key { constructor: c, props: names.id(&v), array_len: None },
+            Part::Names(c, Err(())) => {
+                unreadable += 1;
+                Key { constructor: c, props: names.id(&vec![format!("<dictionary of map {:#x}>", f.map)]), array_len: None }
+            }
+        };
+        unreadable += (!unreadable_maps.is_empty() && unreadable_maps.contains(&f.map)) as u64;
+        let i = match last {
+            Some((lk, li)) if lk == k => li,
+            _ => *index.entry(k).or_insert_with(|| {
+                keys.push(k);
+                keys.len() as u32 - 1
+            }),
+        };
+        last = Some((k, i));
+        ix.push(i);
     }
-    groups.sort_by(|a, b| {
+    let mut counts = vec![0usize; keys.len()];
+    for i in &ix {
+        counts[*i as usize] += 1;
+    }
+    let mut groups: Vec<Group> = keys
+        .iter()
+        .zip(&counts)
+        .map(|(k, n)| Group {
+            constructor: cons.all[k.constructor as usize].clone(),
+            props: names.all[k.props as usize].clone(),
+            array_len: k.array_len,
+            members: Vec::with_capacity(*n),
+        })
+        .collect();
+    let objects: Vec<u64> = s.objects.iter().map(|f| f.addr).collect();
+    for (a, i) in objects.iter().zip(&ix) {
+        groups[*i as usize].members.push(*a);
+    }
+    // Sort, then renumber the objects' group indexes.
+    let mut order: Vec<usize> = (0..groups.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (a, b) = (&groups[a], &groups[b]);
         (a.members.len(), &a.constructor, a.array_len, &a.props).cmp(&(b.members.len(), &b.constructor, b.array_len, &b.props))
     });
-    let mut group_of = HashMap::with_capacity(s.objects.len());
-    for (i, g) in groups.iter().enumerate() {
-        for m in &g.members {
-            group_of.insert(*m, i);
-        }
+    let mut new_ix = vec![0u32; groups.len()];
+    for (new, old) in order.iter().enumerate() {
+        new_ix[*old] = new as u32;
     }
+    let mut slots: Vec<Option<Group>> = groups.into_iter().map(Some).collect();
+    let groups: Vec<Group> = order.iter().filter_map(|o| slots[*o].take()).collect();
+    let group_ix: Vec<u32> = ix.iter().map(|i| new_ix[*i as usize]).collect();
     Findings {
         groups,
-        group_of,
+        objects,
+        group_ix,
         garbage: s.garbage.len() as u64,
         stats: s.stats.clone(),
         group_time: t0.elapsed(),
