@@ -386,6 +386,14 @@ fn type_label(h: &Heap, addr: u64, ty: u16) -> (String, String, bool) {
     if primitive::is_hole(h, addr, ty) {
         return ("HOLE_TYPE".into(), "Hole".into(), true);
     }
+    if h.is_context_type(ty) {
+        let n = crate::v8::context::context_type_name(h, ty);
+        let derived = !n.starts_with("type ");
+        return (n, "Context".into(), derived);
+    }
+    if crate::v8::function::is_function_type(h, ty) {
+        return ("JS_FUNCTION_TYPE subtype".into(), "JSFunction".into(), true);
+    }
     (format!("type {ty}"), "unknown class".into(), false)
 }
 
@@ -669,6 +677,90 @@ fn v8str(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult {
     Ok(())
 }
 
+/// Metadata "fields" that are not fields but the offset where a
+/// variable-length part starts: printed as such, never read.
+const OFFSET_MARKERS: &[(&str, &str)] = &[
+    ("JSObject", "internal_fields"),
+    ("FixedArray", "data"),
+    ("FixedDoubleArray", "data"),
+    ("SeqOneByteString", "chars"),
+    ("SeqTwoByteString", "chars"),
+    ("DescriptorArray", "header_size"),
+    ("BytecodeArray", "data"),
+];
+
+/// Fields the metadata types as tagged that hold raw C++ pointers.
+const RAW_POINTER_FIELDS: &[(&str, &str)] = &[("ExternalString", "resource")];
+
+/// Fields the metadata does not give but the layout table knows
+/// (docs/v8-layouts.md 2.4-2.7): class, field, type, layout entry.
+/// `::v8print` shows them marked `[layout]`.
+const LAYOUT_FIELDS: &[(&str, &str, &str, &str)] = &[
+    ("JSArray", "length", "Object", "js_array_length"),
+    ("JSArrayBufferView", "buffer", "Object", "js_view_buffer"),
+    ("JSPrimitiveWrapper", "value", "Object", "js_primitive_wrapper_value"),
+    ("JSRegExp", "data", "Object", "js_regexp_data"),
+    ("JSRegExp", "flags", "Smi", "js_regexp_flags"),
+    ("JSCollection", "table", "Object", "js_collection_table"),
+    ("JSWeakCollection", "table", "Object", "js_collection_table"),
+    ("JSPromise", "reactions_or_result", "Object", "js_promise_result"),
+    ("JSPromise", "flags", "Smi", "js_promise_flags"),
+    ("JSProxy", "target", "Object", "js_proxy_target"),
+    ("JSProxy", "handler", "Object", "js_proxy_handler"),
+    ("JSBoundFunction", "bound_target_function", "Object", "js_bound_target"),
+    ("JSBoundFunction", "bound_this", "Object", "js_bound_this"),
+    ("JSBoundFunction", "bound_arguments", "Object", "js_bound_args"),
+    ("Symbol", "flags", "uint32_t", "symbol_flags"),
+    ("BigInt", "bitfield", "uint32_t", "bigint_bitfield"),
+    ("ExternalString", "resource_data", "uintptr_t", "external_cached_data"),
+];
+
+/// One field `::v8print` shows: offset, name, type, and whether it came
+/// from the layout table rather than the metadata.
+struct PrintField {
+    off: i64,
+    name: String,
+    ty: String,
+    from_layout: bool,
+    marker: bool,
+}
+
+/// The fields of `class` (not its parents): the metadata's, then the
+/// layout table's that the metadata lacks; by offset.
+fn print_fields(v8: &crate::v8::V8, meta: &BTreeMap<String, Vec<(i64, String, String)>>, class: &str) -> Vec<PrintField> {
+    let mut v: Vec<PrintField> = meta
+        .get(class)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+        .iter()
+        .map(|(off, f, ty)| PrintField {
+            off: *off,
+            name: f.clone(),
+            ty: ty.clone(),
+            from_layout: false,
+            marker: OFFSET_MARKERS.contains(&(class, f.as_str())),
+        })
+        .map(|mut p| {
+            // Typed `Object` in the metadata, but a C++ pointer.
+            if RAW_POINTER_FIELDS.contains(&(class, p.name.as_str())) {
+                p.ty = "uintptr_t".into();
+            }
+            p
+        })
+        .collect();
+    let all = v8.layout.fields();
+    for (c, f, ty, entry) in LAYOUT_FIELDS {
+        if *c != class || v.iter().any(|p| p.name == *f) {
+            continue;
+        }
+        if let Some(off) = all.iter().find(|x| x.name == *entry).and_then(|x| x.value) {
+            v.push(PrintField { off, name: f.to_string(), ty: ty.to_string(), from_layout: true, marker: false });
+        }
+    }
+    v.sort_by(|a, b| (a.off, &a.name).cmp(&(b.off, &b.name)));
+    v
+}
+
 /// Read one metadata field of `obj` as its type suffix says.
 fn field_value(h: &Heap, obj: u64, off: i64, ty: &str) -> Result<String, V8Error> {
     let off = off as u64;
@@ -680,6 +772,10 @@ fn field_value(h: &Heap, obj: u64, off: i64, ty: &str) -> Result<String, V8Error
         "int" | "int32_t" => format!("{}", h.u32_at(obj, off)? as i32),
         "uint32_t" => format!("{:#x}", h.u32_at(obj, off)?),
         "double" => primitive::format_number(h.f64_at(obj, off)?),
+        "smi" | "tagged_smi_" => {
+            let w = h.word(obj, off)?;
+            if h.is_smi(w) { format!("{}", h.smi_value(w)) } else { describe_tagged(h, w) }
+        }
         "uintptr_t" | "address" | "size_t" | "intptr_t" => format!("{:#x}", h.word(obj, off)?),
         _ => describe_tagged(h, h.word(obj, off)?),
     })
@@ -715,17 +811,28 @@ fn v8print(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult
     };
     let chain = ancestry(h.v8, &class);
     writeln!(out, "{addr:x} {class} {{")?;
+    let all: Vec<(&String, PrintField)> =
+        chain.iter().rev().flat_map(|c| print_fields(h.v8, &fields, c).into_iter().map(move |f| (c, f))).collect();
     let mut any = false;
-    for c in chain.iter().rev() {
-        for (off, f, ty) in fields.get(c).map(Vec::as_slice).unwrap_or(&[]) {
+    for (c, f) in &all {
+        // An offset marker is noise where a real field sits at its offset.
+        if f.marker && all.iter().any(|(_, g)| !g.marker && g.off == f.off) {
+            continue;
+        }
+        {
             any = true;
-            let v = match field_value(&h, addr, *off, ty) {
-                Ok(v) => v,
-                Err(e) => format!("<{e}>"),
+            let v = if f.marker {
+                "(where the variable-length part starts)".to_string()
+            } else {
+                match field_value(&h, addr, f.off, &f.ty) {
+                    Ok(v) => v,
+                    Err(e) => format!("<{e}>"),
+                }
             };
-            let tyd = if ty.is_empty() { String::new() } else { format!(" ({ty})") };
-            let owner = if c == &class { String::new() } else { format!("{c}::") };
-            writeln!(out, "    {off:>4} {owner}{f}{tyd} = {v}")?;
+            let tyd = if f.ty.is_empty() { String::new() } else { format!(" ({})", f.ty) };
+            let owner = if *c == &class { String::new() } else { format!("{c}::") };
+            let src = if f.from_layout { " [layout]" } else { "" };
+            writeln!(out, "    {:>4} {owner}{}{tyd}{src} = {v}", f.off, f.name)?;
         }
     }
     if !any {
