@@ -110,7 +110,11 @@ pub fn number_value(h: &Heap, v: u64) -> Result<f64, V8Error> {
 
 /// A JSDate's time value in milliseconds since the epoch (NaN if invalid).
 pub fn date_value(h: &Heap, date: u64) -> Result<f64, V8Error> {
-    number_value(h, h.field(date, &h.v8.layout.js_date_value)?)
+    let l = &h.v8.layout;
+    if l.js_date_value_is_double.get()? == 1 {
+        return h.f64_at(date, l.js_date_value.off()?);
+    }
+    number_value(h, h.field(date, &l.js_date_value)?)
 }
 
 /// Days since 1970-01-01 → (year, month 1-12, day 1-31), proleptic

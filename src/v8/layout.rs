@@ -396,6 +396,8 @@ layout_table! {
     /// Order of the typed-array kinds after UINT8: 0 = ..Int32, Float32, Float64, Uint8Clamped, BigUint64, BigInt64;
     /// 1 = ..Int32, BigUint64, BigInt64, Uint8Clamped, Float32, Float64, Float16.
     typed_array_kinds_order: [] ; (0, 1299, 0, "src/objects/elements-kind.h TYPED_ARRAYS (12.4 and before); observed Float64 = UINT8+7 in Node 18-22"), (1300, 9999, 1, "src/objects/elements-kind.h TYPED_ARRAYS_BASE (13.x+); observed Float64 = UINT8+10 in Node 24/26");
+    /// JSDate's value: a Number (Smi or HeapNumber) before V8 13, an unboxed float64 since.
+    js_date_value_is_double: [] ; (0, 1299, 0, "src/objects/js-date.tq: value: Number"), (1300, 9999, 1, "src/objects/js-date.tq: value: float64; observed raw doubles in Node 24/26 cores");
     /// HOLE_TYPE, for the Hole objects of V8 12+ (the_hole, hash-table and
     /// property-cell holes); V8 14.6 does not export it. Needed because the
     /// hole's NaN word can sit in an undumped guard page of a core.

@@ -209,7 +209,7 @@ fn accessor(h: &Heap, v: u64) -> PropValue {
         let x = h.field(v, f).ok()?;
         // Absent halves hold null (or undefined): keep only functions.
         let t = h.instance_type(x).ok()?;
-        (h.is_js_function_type(t) || h.v8.types.is(t, "JS_BOUND_FUNCTION_TYPE")).then_some(x)
+        (super::function::is_function_type(h, t) || h.v8.types.is(t, "JS_BOUND_FUNCTION_TYPE")).then_some(x)
     };
     PropValue::Accessor { pair: v, getter: half(&l.accessor_pair_getter), setter: half(&l.accessor_pair_setter) }
 }
@@ -565,7 +565,7 @@ pub fn map_constructor(h: &Heap, map: u64) -> Result<Option<u64>, V8Error> {
             m = c;
             continue;
         }
-        return Ok(h.is_js_function_type(t).then_some(c));
+        return Ok(super::function::is_function_type(h, t).then_some(c));
     }
     Err(V8Error::bad(map, "map", "its back-pointer chain does not end"))
 }

@@ -224,7 +224,7 @@ impl Decoder<'_, '_> {
         if level > self.opts.depth {
             let what = if types.is(ty, "JS_ARRAY_TYPE") {
                 format!("Array({})", object::array_length(h, v).map(|n| n.to_string()).unwrap_or_else(|_| "?".into()))
-            } else if h.is_js_function_type(ty) {
+            } else if function::is_function_type(h, ty) {
                 format!("function {}", function::function_name(h, v).unwrap_or_default())
             } else {
                 constructor
@@ -249,7 +249,7 @@ impl Decoder<'_, '_> {
         // Which members to show besides the kind's own state.
         let (kind, with_props, with_elems) = if t("JS_ARRAY_TYPE") {
             (ObjKind::Array { length: object::array_length(h, v)? }, true, true)
-        } else if h.is_js_function_type(ty) {
+        } else if function::is_function_type(h, ty) {
             let info = function::function_info(h, v)?;
             let f = ObjKind::Function { name: info.display_name(), kind: info.kind.describe().into(), class: info.kind.is_class_constructor() };
             return Ok(JsObject { addr: v, constructor, kind: f, members: Members::default() });
