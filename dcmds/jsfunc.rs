@@ -66,7 +66,10 @@ DESCRIPTION
                  `<anonymous> (as Widget.spinAnon)`
     kind         function, arrow, class constructor, method, static method,
                  getter, setter, async function, generator, async
-                 generator, ...; then strict or sloppy
+                 generator, ...; then strict or sloppy; `V8 builtin` for
+                 functions V8 implements itself (Array.prototype.push),
+                 `C++ function (embedder API)` for Node's native methods
+                 (process.dlopen)
     defined at   file:line:column of the function's first token (where
                  Function.prototype.toString starts), 1-based as node
                  prints positions
@@ -291,10 +294,14 @@ fn write_function(h: &Heap, f: &FunctionInfo, out: &mut dyn Write) -> DcmdResult
     if !f.inferred.is_empty() {
         writeln!(out, "  inferred name: {}", f.inferred)?;
     }
-    let mut kind = format!("{}, {}", f.kind.describe(), if f.strict { "strict" } else { "sloppy" });
-    if f.native {
-        kind.push_str(", native");
-    }
+    let strict = if f.strict { "strict" } else { "sloppy" };
+    let kind = if f.api {
+        "C++ function (embedder API)".to_string()
+    } else if f.builtin {
+        format!("{}, {strict}, V8 builtin", f.kind.describe())
+    } else {
+        format!("{}, {strict}", f.kind.describe())
+    };
     writeln!(out, "  kind:          {kind}")?;
     writeln!(out, "  defined at:    {}", location(h, f))?;
     match f.params {

@@ -443,3 +443,40 @@ fn random_heap_words_never_crash_or_hang() {
         assert!(!err.contains("panicked"), "{}: {err}", c.name());
     }
 }
+
+#[test]
+fn builtins_api_functions_and_node_internals() {
+    for c in closures_cores() {
+        let addrs = addresses(&c);
+        let core = c.core_path();
+        let core = core.to_str().unwrap();
+        for (label, kind) in [("push", "function, strict, V8 builtin"), ("dlopen", "C++ function (embedder API)")] {
+            let name = c.expected(&format!("other_functions.{label}.name")).unwrap();
+            assert_eq!(c.expected(&format!("other_functions.{label}.js_name")), Some(name));
+            let out = run_ok(&c, &format!("{}::jsfunction", addrs[label]));
+            assert_eq!(out.lines().next(), Some(format!("{}: function {name}", addrs[label]).as_str()), "{}:\n{out}", c.name());
+            assert_eq!(field(&out, "kind"), Some(kind), "{}:\n{out}", c.name());
+            assert_eq!(field(&out, "defined at"), Some("(no script)"), "{}:\n{out}", c.name());
+            assert_eq!(field(&out, "parameters"), Some("any (not recorded)"), "{}:\n{out}", c.name());
+            let (code, sout, err) = run_jmdb(&["-e", &format!("{}::jssource", addrs[label]), core]);
+            assert_eq!((code, sout.as_str()), (1, ""), "{}: {err}", c.name());
+            assert_eq!(err.trim(), format!("jmdb: {}: function {name} has no script", addrs[label]), "{}", c.name());
+        }
+        // A function of Node's own JS: its script is `node:path`.
+        let out = run_ok(&c, &format!("{}::jsfunction", addrs["pathJoin"]));
+        assert_eq!(out.lines().next(), Some(format!("{}: function join", addrs["pathJoin"]).as_str()), "{}:\n{out}", c.name());
+        assert_eq!(field(&out, "kind"), Some("method, strict"), "{}:\n{out}", c.name());
+        assert!(field(&out, "defined at").unwrap().starts_with("node:path:"), "{}:\n{out}", c.name());
+        assert_eq!(c.expected("other_functions.pathJoin.script"), Some("node:path"));
+        let src = run_ok(&c, &format!("{}::jssource", addrs["pathJoin"]));
+        let mut lines = src.lines();
+        assert_eq!(lines.next(), Some("file: node:path"), "{}:\n{src}", c.name());
+        assert!(lines.next().unwrap().trim_start().contains("join(...args) {"), "{}:\n{src}", c.name());
+        // bind of a bind
+        let out = run_ok(&c, &format!("{}::jsfunction", addrs["boundTwice"]));
+        assert_eq!(out.lines().next(), Some(format!("{}: bound function bound bound inner", addrs["boundTwice"]).as_str()), "{}:\n{out}", c.name());
+        assert!(field(&out, "target").unwrap().ends_with(": function bound inner"), "{}:\n{out}", c.name());
+        assert_eq!(field(&out, "this").map(|t| t.ends_with(": null")), Some(true), "{}:\n{out}", c.name());
+        assert_eq!(field(&out, "[0] 0x300000000"), Some("3"), "{}:\n{out}", c.name());
+    }
+}

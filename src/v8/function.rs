@@ -151,6 +151,11 @@ pub struct SfiInfo {
     pub strict: bool,
     /// A V8-internal (natives) function.
     pub native: bool,
+    /// A V8 builtin (its code is in V8; the SFI holds a builtin id).
+    pub builtin: bool,
+    /// A C++ function of the embedder (a FunctionTemplateInfo): Node's
+    /// native methods such as `process.dlopen`.
+    pub api: bool,
     pub class_constructor: bool,
     /// Declared parameters (without the receiver); `None` when the SFI
     /// records none (builtins that take any number).
@@ -355,6 +360,16 @@ pub fn sfi_info(h: &Heap, sfi: u64) -> Result<SfiInfo, V8Error> {
         Err(_) => None,
     };
     let uncompiled = data.filter(|d| is_uncompiled_data(h, *d));
+    // What the function runs: a builtin id or a FunctionTemplateInfo sit
+    // in the untrusted half when the data is split, else in the one field.
+    let code_data = match l.sfi_untrusted_function_data.off() {
+        Ok(off) => Some(h.word(sfi, off)?),
+        Err(_) => data,
+    };
+    let builtin = code_data.is_some_and(|d| h.is_smi(d) && h.smi_value(d) >= 0);
+    let api = code_data.is_some_and(|d| {
+        h.is_heap_object(d) && h.instance_type(d).is_ok_and(|t| h.v8.types.is(t, "FUNCTION_TEMPLATE_INFO_TYPE"))
+    });
 
     let mut inferred = String::new();
     let (mut start_pos, mut end_pos) = (None, None);
@@ -408,6 +423,8 @@ pub fn sfi_info(h: &Heap, sfi: u64) -> Result<SfiInfo, V8Error> {
         kind_raw,
         strict: bit(&l.sfi_flags_strict_bit)?,
         native: bit(&l.sfi_flags_native_bit)?,
+        builtin,
+        api,
         class_constructor: bit(&l.sfi_flags_class_constructor_bit)?,
         params,
         script,

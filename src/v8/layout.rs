@@ -342,6 +342,10 @@ layout_table! {
     /// SCRIPT, WITH (checked: +7 native, +8 script, +5 function, +1 block
     /// in Node 18-26).
     context_types_by_name: [] ; (ALL.0, ALL.1, 1, "torque-generated/instance-types.h: context types in name order");
+    /// From V8 13 the SFI's function data is split: untrusted_function_data
+    /// (a builtin id Smi, a FunctionTemplateInfo for C++ API functions, or
+    /// Smi -1) follows the trusted one. Checked in 13.6 and 14.6.
+    sfi_untrusted_function_data: [] ; (1300, 9999, 16, "src/objects/shared-function-info.tq: untrusted_function_data");
 
     // ---- other JS objects (not in the metadata; docs/v8-layouts.md 2.2-2.7) ----
     js_date_value: ["class_JSDate__value"] ; (ALL.0, ALL.1, 24, "src/objects/js-date.tq");
