@@ -480,3 +480,68 @@ fn builtins_api_functions_and_node_internals() {
         assert_eq!(field(&out, "[0] 0x300000000"), Some("3"), "{}:\n{out}", c.name());
     }
 }
+
+/// The context of `label`'s function and the decoded ScopeInfo of it:
+/// (::v8context output, ::v8scopeinfo output).
+fn context_and_scope(c: &CoreCase, label: &str) -> (String, String) {
+    let ctx = debugprint_field(c, label, "context");
+    let cout = run_ok(c, &format!("{ctx}::v8context"));
+    let si = field(&cout, "scope info").unwrap().split_whitespace().next().unwrap().to_string();
+    (cout, run_ok(c, &format!("{si}::v8scopeinfo")))
+}
+
+#[test]
+fn eval_catch_block_and_module_scopes() {
+    for c in closures_cores() {
+        let addrs = addresses(&c);
+        let value = |vars: &[(String, String, String)], n: &str| -> String {
+            vars.iter().find(|v| v.0 == n).unwrap_or_else(|| panic!("{}: no variable {n} in {vars:?}", c.name())).2.clone()
+        };
+        // Sloppy eval: every variable is in the context, which has an
+        // extension slot (the eval's `var`s) before the locals.
+        let vars = closure_vars(&run_ok(&c, &format!("{}::jsclosure", addrs["evalClosure"])));
+        for n in ["code", "evalVar"] {
+            assert_eq!(value(&vars, n), format!("\"{}\"", c.expected(&format!("eval_vars.{n}")).unwrap()), "{}", c.name());
+        }
+        let (cout, sout) = context_and_scope(&c, "evalClosure");
+        assert!(cout.lines().any(|l| l.trim_start().starts_with("[2] extension ")), "{}:\n{cout}", c.name());
+        assert_eq!(field(&sout, "extension slot"), Some("yes"), "{}:\n{sout}", c.name());
+
+        let vars = closure_vars(&run_ok(&c, &format!("{}::jsclosure", addrs["catchClosure"])));
+        assert_eq!(vars.len(), 1, "{}: {vars:?}", c.name());
+        assert_eq!((vars[0].0.as_str(), vars[0].2.as_str()), ("caught", c.expected("catch_vars.caught").unwrap()), "{}", c.name());
+        let (cout, sout) = context_and_scope(&c, "catchClosure");
+        assert!(cout.lines().next().unwrap().contains(": CATCH_CONTEXT_TYPE, "), "{}:\n{cout}", c.name());
+        assert!(sout.lines().next().unwrap().contains("ScopeInfo, catch scope"), "{}:\n{sout}", c.name());
+
+        let vars = closure_vars(&run_ok(&c, &format!("{}::jsclosure", addrs["blockClosure"])));
+        assert_eq!(vars.len(), 1, "{}: {vars:?}", c.name());
+        assert_eq!(vars[0].0, "blockVar", "{}", c.name());
+        assert_eq!(vars[0].2, format!("\"{}\"", c.expected("block_vars.blockVar").unwrap()), "{}", c.name());
+        let (cout, sout) = context_and_scope(&c, "blockClosure");
+        assert!(cout.lines().next().unwrap().contains(": BLOCK_CONTEXT_TYPE, "), "{}:\n{cout}", c.name());
+        assert!(sout.lines().next().unwrap().contains("ScopeInfo, block scope"), "{}:\n{sout}", c.name());
+
+        // An ES module: a MODULE scope (whose layout moved in V8 12) and a
+        // module context whose extension slot holds the module.
+        let out = run_ok(&c, &format!("{}::jsfunction", addrs["modFn"]));
+        let module = c.script.with_file_name("_closures_module.mjs");
+        let at = format!("file://{}:{}:{}", module.display(), c.expected("module_fn.line").unwrap(), c.expected("module_fn.column").unwrap());
+        assert_eq!(field(&out, "defined at"), Some(at.as_str()), "{}:\n{out}", c.name());
+        assert_eq!(field(&out, "kind"), Some("function, strict"), "{}:\n{out}", c.name());
+        assert_eq!(out.lines().next(), Some(format!("{}: function modFn", addrs["modFn"]).as_str()), "{}:\n{out}", c.name());
+        let src = run_ok(&c, &format!("{}::jssource", addrs["modFn"]));
+        let body: Vec<&str> = src.lines().skip(1).map(|l| &l[7..]).collect();
+        assert_eq!(body.join("\n"), format!("export {}", c.expected("module_fn.text").unwrap()), "{}:\n{src}", c.name());
+        let vars = closure_vars(&run_ok(&c, &format!("{}::jsclosure", addrs["modFn"])));
+        let names: Vec<&str> = vars.iter().map(|v| v.0.as_str()).collect();
+        assert_eq!(names, ["modCount", "modLabel"], "{}", c.name());
+        assert_eq!(value(&vars, "modCount"), c.expected("module_vars.modCount").unwrap(), "{}", c.name());
+        assert_eq!(value(&vars, "modLabel"), format!("\"{}\"", c.expected("module_vars.modLabel").unwrap()), "{}", c.name());
+        let (cout, sout) = context_and_scope(&c, "modFn");
+        assert!(cout.lines().next().unwrap().contains(": MODULE_CONTEXT_TYPE, 5 slots"), "{}:\n{cout}", c.name());
+        assert!(cout.contains("[2] extension  "), "{}:\n{cout}", c.name());
+        assert!(sout.lines().next().unwrap().ends_with("ScopeInfo, module scope, strict"), "{}:\n{sout}", c.name());
+        assert_eq!(field(&sout, "context locals"), Some("2 (names inline)"), "{}:\n{sout}", c.name());
+    }
+}

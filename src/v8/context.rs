@@ -182,7 +182,7 @@ pub fn scope_info(h: &Heap, addr: u64) -> Result<ScopeInfo, V8Error> {
     }
 
     let mut cur = l.scopeinfo_idx_first_vars.off()?;
-    if fixed_positions && ty == ScopeType::Module {
+    if ty == ScopeType::Module && l.scopeinfo_module_count_first.get()? != 0 {
         cur += 1; // module_variable_count comes first
     }
     // Names: inline, or one NameToIndexHashTable.

@@ -346,6 +346,9 @@ layout_table! {
     /// (a builtin id Smi, a FunctionTemplateInfo for C++ API functions, or
     /// Smi -1) follows the trusted one. Checked in 13.6 and 14.6.
     sfi_untrusted_function_data: [] ; (1300, 9999, 16, "src/objects/shared-function-info.tq: untrusted_function_data");
+    /// A MODULE scope's module_variable_count comes before the local names
+    /// from V8 12 (seen in 12.4, 13.6, 14.6); 10.2 and 11.3 keep it at the end.
+    scopeinfo_module_count_first: [] ; (0, 1199, 0, "src/objects/scope-info.tq: module_variable_count after module_info"), (1200, 9999, 1, "src/objects/scope-info.tq: module_variable_count after context_local_count/position_info");
 
     // ---- other JS objects (not in the metadata; docs/v8-layouts.md 2.2-2.7) ----
     js_date_value: ["class_JSDate__value"] ; (ALL.0, ALL.1, 24, "src/objects/js-date.tq");
