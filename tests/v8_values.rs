@@ -206,6 +206,17 @@ fn expectations(c: &CoreCase, addr: &BTreeMap<String, u64>) -> Vec<(String, Stri
     let widget = obj("Widget ", &[("name", quote("gizmo")), ("size", s("5"))]);
     add("widget", "", widget.clone());
     add("proxyTarget", "", obj("", &[("t", s("1"))]));
+    add("privateFields", "", block("Secretive ", "{", "}", &[s("#secret: \"hidden\""), s("\"visible\": \"shown\"")]));
+    add(
+        "argumentsObject",
+        "",
+        block(
+            "Arguments ",
+            "{",
+            "}",
+            &[s("\"0\": \"arg0\""), s("\"1\": 1"), s("\"length\": 2"), s("\"callee\": [Getter/Setter]"), s("[Symbol(Symbol.iterator)]: [native accessor]")],
+        ),
+    );
 
     // Arrays.
     add("packedSmi", "", arr(&[s("1"), s("2"), s("3")]));
@@ -216,6 +227,7 @@ fn expectations(c: &CoreCase, addr: &BTreeMap<String, u64>) -> Vec<(String, Stri
     add("sparse", "", arr(&[s("[0]: \"first\""), s("[100000]: 1")]));
     add("grown", "", arr(&[s("1"), s("2"), s("3"), s("4")]));
     add("emptyArray", "", s("[]"));
+    add("lengthOnly", "", arr(&vec![s("hole"); side_val(c, "lengthOnly", "holes").parse().unwrap_or(0)]));
     let mut long: Vec<String> = (0..5).map(|i| i.to_string()).collect();
     long.push(s("... 195 more elements"));
     add("longArray", "-l 5", arr(&long));
@@ -472,5 +484,38 @@ fn garbage_addresses_fail_cleanly() {
         let (code, out, err) = run_jmdb(&["-e", "0x12345679::jsprint", &bin, &core]);
         assert_eq!(code, 1, "{}: {out}", c.name());
         assert!(err.contains("0x12345678") || err.contains("0x12345679"), "{}: {err}", c.name());
+    }
+}
+
+#[test]
+fn global_object_and_native_wrappers() {
+    for c in cores_for("values") {
+        let addr = addresses(&c);
+        let cmds = vec![format!("{:#x}::jsprint -d 0 -l 10000", addr["global"]), format!("{:#x}::jsprint -d 0", addr["zlibHandle"])];
+        let (outs, err, _) = run_batch(&c, &cmds);
+        let n = c.name();
+        let global = &outs[0];
+        assert!(global.starts_with("global {\n    \"Object\": [function Object 0x"), "{n}: {global} ({err})");
+        assert!(global.lines().any(|l| l.starts_with("    \"jmdbValues\": [Object 0x")), "{n}: no jmdbValues in {global}");
+        // The native wrapper shows its internal fields (C++ pointers raw,
+        // JS values decoded) and its JS properties.
+        let zlib = &outs[1];
+        let ctor = side_val(&c, "zlibHandle", "constructor");
+        assert!(zlib.starts_with(&format!("{ctor} {{\n    [internal fields]: [ 0x")), "{n}: {zlib}");
+        assert!(zlib.contains("[function processCallback 0x") && zlib.contains("\"onerror\": [function zlibOnError 0x"), "{n}: {zlib}");
+    }
+}
+
+#[test]
+fn addresses_with_a() {
+    for c in cores_for("values") {
+        let addr = addresses(&c);
+        let w = addr["widget"];
+        let cmds = vec![format!("{w:#x}::jsprint -a")];
+        let (outs, _, _) = run_batch(&c, &cmds);
+        let first = outs[0].lines().next().unwrap_or("");
+        assert_eq!(first, format!("{w:#x}: Widget {{"), "{}", c.name());
+        assert!(outs[0].lines().nth(1).is_some_and(|l| l.starts_with("    \"name\": 0x") && l.ends_with(": \"gizmo\",")), "{}: {}", c.name(), outs[0]);
+        assert!(outs[0].contains("\"size\": 5,"), "{}: Smis have no address: {}", c.name(), outs[0]);
     }
 }

@@ -405,6 +405,12 @@ layout_table! {
     typed_array_kinds_order: [] ; (0, 1299, 0, "src/objects/elements-kind.h TYPED_ARRAYS (12.4 and before); observed Float64 = UINT8+7 in Node 18-22"), (1300, 9999, 1, "src/objects/elements-kind.h TYPED_ARRAYS_BASE (13.x+); observed Float64 = UINT8+10 in Node 24/26");
     /// JSDate's value: a Number (Smi or HeapNumber) before V8 13, an unboxed float64 since.
     js_date_value_is_double: [] ; (0, 1299, 0, "src/objects/js-date.tq: value: Number"), (1300, 9999, 1, "src/objects/js-date.tq: value: float64; observed raw doubles in Node 24/26 cores");
+    /// GlobalDictionary (a global object's properties): BaseNameDictionary's
+    /// prefix (next enumeration index, object hash), then one PropertyCell per entry.
+    global_dict_prefix_size: [] ; (ALL.0, ALL.1, 2, "src/objects/dictionary.h: BaseNameDictionary kPrefixSize; checked on Node 18/22/26 cores");
+    property_cell_name: [] ; (ALL.0, ALL.1, 8, "src/objects/property-cell.tq: name; checked on Node 18/22/26 cores");
+    property_cell_details: [] ; (ALL.0, ALL.1, 16, "src/objects/property-cell.tq: property_details_raw Smi");
+    property_cell_value: [] ; (ALL.0, ALL.1, 24, "src/objects/property-cell.tq: value");
     /// HOLE_TYPE, for the Hole objects of V8 12+ (the_hole, hash-table and
     /// property-cell holes); V8 14.6 does not export it. Needed because the
     /// hole's NaN word can sit in an undumped guard page of a core.

@@ -128,7 +128,8 @@ pub enum PropValue {
 pub struct Property {
     /// The key (a String or Symbol), tagged.
     pub key: u64,
-    /// The key as JS shows it: `name`, or `Symbol(desc)` for a symbol.
+    /// The key as JS shows it: `name`, or `Symbol(desc)` for a symbol, or
+    /// `#name` for a class private field.
     pub name: String,
     pub is_symbol: bool,
     /// A private symbol (V8-internal, e.g. `error_stack_symbol`): not a
@@ -164,6 +165,12 @@ pub fn key_name(h: &Heap, key: u64) -> Result<(String, bool, bool), V8Error> {
     }
     if h.v8.types.is(t, "SYMBOL_TYPE") {
         let d = super::primitive::symbol_description(h, key)?.unwrap_or_default();
+        // Class private fields (`#secret`) are keyed by private-name symbols
+        // described `#name`: shown by that name (a debugger shows them,
+        // though JS cannot). V8 14 no longer sets their is_private bit.
+        if d.starts_with('#') {
+            return Ok((d, true, false));
+        }
         return Ok((format!("Symbol({d})"), true, super::primitive::symbol_is_private(h, key).unwrap_or(false)));
     }
     Err(V8Error::bad(key, "property key", format!("it is a {}", h.type_name(t))))
@@ -227,6 +234,17 @@ pub fn properties(h: &Heap, obj: u64, max: usize) -> Result<Properties, V8Error>
     let mi = map_info(h, map)?;
     if !h.is_js_receiver_type(mi.instance_type) {
         return Err(V8Error::bad(obj, "JS object", format!("it is a {}", h.type_name(mi.instance_type))));
+    }
+    let types = &h.v8.types;
+    if types.is(mi.instance_type, "JS_GLOBAL_PROXY_TYPE") {
+        // globalThis is the proxy; the properties are its global object's
+        // (the proxy's prototype).
+        if h.is_heap_object(mi.prototype) && h.instance_type(mi.prototype).is_ok_and(|t| types.is(t, "JS_GLOBAL_OBJECT_TYPE")) {
+            return global_properties(h, mi.prototype, max);
+        }
+    }
+    if types.is(mi.instance_type, "JS_GLOBAL_OBJECT_TYPE") {
+        return global_properties(h, obj, max);
     }
     if mi.is_dictionary {
         return dictionary_properties(h, obj, max);
@@ -344,6 +362,36 @@ fn dictionary_properties(h: &Heap, obj: u64, max: usize) -> Result<Properties, V
         found.push((enum_index, Property { key, name, is_symbol, is_private, value, location: Location::Dictionary, attributes: d.attributes, double: false }));
     }
     found.sort_by_key(|(e, _)| *e);
+    Ok(Properties { list: found.into_iter().take(max).map(|(_, p)| p).collect(), total, dictionary: true })
+}
+
+/// A global object's properties: a GlobalDictionary of PropertyCells
+/// (`[name, details, value]`), in enumeration order.
+fn global_properties(h: &Heap, global: u64, max: usize) -> Result<Properties, V8Error> {
+    let l = &h.v8.layout;
+    let dict = h.field(global, &l.js_receiver_properties)?;
+    let (cap, start, esize) = hash_table(h, dict, l.global_dict_prefix_size.get()?, l.global_dict_entry_size.get()?)?;
+    let mut found: Vec<(i64, Property)> = Vec::new();
+    for i in 0..cap.min(MAX_PROPERTIES as u64) {
+        let cell = slot(h, dict, start + i * esize)?;
+        if h.is_smi(cell) || !h.instance_type(cell).is_ok_and(|t| h.v8.types.is(t, "PROPERTY_CELL_TYPE")) {
+            continue; // empty (undefined) or deleted (the hole)
+        }
+        let key = h.word(cell, l.property_cell_name.off()?)?;
+        let raw = h.word(cell, l.property_cell_details.off()?)?;
+        let v = h.word(cell, l.property_cell_value.off()?)?;
+        if !h.is_smi(raw) || is_hole(h, v) {
+            continue; // a deleted global's cell holds the hole
+        }
+        let raw = h.smi_value(raw);
+        let d = details(h, raw)?;
+        let (name, is_symbol, is_private) = key_name(h, key)?;
+        let value = if d.accessor { accessor(h, v) } else { PropValue::Data(v) };
+        let enum_index = raw >> l.prop_dictionary_index_shift.get()?;
+        found.push((enum_index, Property { key, name, is_symbol, is_private, value, location: Location::Dictionary, attributes: d.attributes, double: false }));
+    }
+    found.sort_by_key(|(e, _)| *e);
+    let total = found.len();
     Ok(Properties { list: found.into_iter().take(max).map(|(_, p)| p).collect(), total, dictionary: true })
 }
 
@@ -524,6 +572,19 @@ pub fn elements(h: &Heap, obj: u64, limit: Option<u64>, max: usize) -> Result<El
             e.items = found;
         }
         ElemStore::Other => {}
+    }
+    // An array longer than its backing store (`a.length = 10`) has holes
+    // beyond it.
+    if let (Some(len), ElemStore::Tagged { .. } | ElemStore::Double { .. }) = (limit, store) {
+        let mut i = e.capacity;
+        while i < len && !e.truncated {
+            if e.items.len() >= max {
+                e.truncated = true;
+                break;
+            }
+            e.items.push((i, Elem::Hole));
+            i += 1;
+        }
     }
     Ok(e)
 }

@@ -107,6 +107,7 @@ fn render(v: &JsValue, opts: &PrintOpts, level: usize, s: &mut String) {
         JsValue::Elided { addr, what } => s.push_str(&format!("[{what} {addr:#x}]")),
         JsValue::Unknown { addr, type_name } => s.push_str(&format!("<{type_name} {addr:#x}>")),
         JsValue::Bad { addr, error } => s.push_str(&format!("<{addr:#x}: {error}>")),
+        JsValue::Raw(w) => s.push_str(&format!("{w:#x}")),
         JsValue::Object(o) => object(o, opts, level, s),
     }
 }
@@ -181,6 +182,8 @@ fn object(o: &JsObject, opts: &PrintOpts, level: usize, s: &mut String) {
             return props_suffix(o, opts, level, s);
         }
         ObjKind::Error { .. } => format!("{} ", o.constructor),
+        ObjKind::Global => "global ".into(),
+        ObjKind::Api { .. } => format!("{} ", o.constructor),
         ObjKind::Promise { .. } => "Promise ".into(),
         ObjKind::Proxy { .. } => "Proxy ".into(),
         ObjKind::Boxed { value } => {
@@ -275,6 +278,17 @@ fn object(o: &JsObject, opts: &PrintOpts, level: usize, s: &mut String) {
             }
             b.end_item();
         }
+        ObjKind::Api { fields } => {
+            b.line().push_str("[internal fields]: ");
+            let mut t = String::from("[");
+            for (i, f) in fields.iter().enumerate() {
+                t.push_str(if i == 0 { " " } else { ", " });
+                render(f, opts, l1, &mut t);
+            }
+            t.push_str(if fields.is_empty() { "]" } else { " ]" });
+            b.s.push_str(&t);
+            b.end_item();
+        }
         ObjKind::Proxy { target, handler } => {
             b.line().push_str("target: ");
             render(target, opts, l1, b.s);
@@ -330,7 +344,9 @@ fn member_props(o: &JsObject, opts: &PrintOpts, b: &mut Block) {
     let l1 = b.level + 1;
     for p in &o.members.props {
         let line = b.line();
-        if p.is_symbol {
+        if p.is_symbol && p.key.starts_with('#') {
+            line.push_str(&format!("{}: ", p.key));
+        } else if p.is_symbol {
             line.push_str(&format!("[{}]: ", p.key));
         } else {
             line.push_str(&js_quote(&p.key));

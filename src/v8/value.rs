@@ -94,6 +94,11 @@ pub enum ObjKind {
     /// A typed array; `buffer_like` for Node's Buffer (a Uint8Array subclass).
     TypedArray { elem: &'static str, length: u64, byte_offset: u64, data: u64, values: Vec<Num>, buffer_like: bool },
     DataView { byte_offset: u64, byte_length: u64, data: u64, bytes: Vec<u8> },
+    /// The global object (or globalThis, its proxy).
+    Global,
+    /// An API object (a native wrapper such as Node's TCP or Zlib handles):
+    /// its embedder (internal) fields.
+    Api { fields: Vec<JsValue> },
 }
 
 /// A decoded JS object.
@@ -131,6 +136,8 @@ pub enum JsValue {
     Unknown { addr: u64, type_name: String },
     /// A value that could not be decoded.
     Bad { addr: u64, error: String },
+    /// A raw word that is not a JS value (an embedder field's C++ pointer).
+    Raw(u64),
 }
 
 /// Decode the value `tagged`.
@@ -323,11 +330,35 @@ impl Decoder<'_, '_> {
             let vi = collections::view(h, v, false)?;
             let bytes = if vi.data == 0 { Vec::new() } else { collections::native_bytes(h, vi.data, vi.byte_length, max)? };
             (ObjKind::DataView { byte_offset: vi.byte_offset, byte_length: vi.byte_length, data: vi.data, bytes }, true, false)
+        } else if t("JS_GLOBAL_PROXY_TYPE") || t("JS_GLOBAL_OBJECT_TYPE") {
+            (ObjKind::Global, true, false)
+        } else if [&h.v8.layout.api_object_type, &h.v8.layout.special_api_object_type].iter().any(|f| f.value == Some(ty as i64)) {
+            (ObjKind::Api { fields: self.embedder_fields(v, next) }, true, true)
         } else {
             (ObjKind::Plain, true, true)
         };
         let members = self.members(v, level, with_props, with_elems, &kind);
         Ok(JsObject { addr: v, constructor, kind, members })
+    }
+
+    /// An API object's embedder fields: the words between the JSObject
+    /// header and the in-object properties. A word that is a JS value is
+    /// decoded; anything else (C++ pointers, whatever their low bits) is
+    /// shown raw.
+    fn embedder_fields(&mut self, v: u64, level: usize) -> Vec<JsValue> {
+        let h = self.h;
+        let Ok(header) = h.v8.layout.js_object_header_size.off() else { return Vec::new() };
+        let Ok(mi) = h.map(v).and_then(|m| object::map_info(h, m)) else { return Vec::new() };
+        let end = mi.inobject_start_words * 8;
+        let mut out = Vec::new();
+        let mut off = header;
+        while off < end && out.len() < 64 {
+            let Ok(w) = h.word(v, off) else { break };
+            let valid = h.is_heap_object(w) && h.instance_type(w).is_ok();
+            out.push(if valid { self.value(w, level) } else { JsValue::Raw(w) });
+            off += 8;
+        }
+        out
     }
 
     /// Own properties (minus private symbols and the ones the kind shows
