@@ -545,3 +545,39 @@ fn eval_catch_block_and_module_scopes() {
         assert_eq!(field(&sout, "context locals"), Some("2 (names inline)"), "{}:\n{sout}", c.name());
     }
 }
+
+/// The `values` fixture's functions (labelled `JMDB-VALUE <label>`): names
+/// as V8 gives them, and the counter closure's captured variables.
+#[test]
+fn values_fixture_functions() {
+    for c in cores_for("values") {
+        let out = c.read("stdout.txt");
+        let mut addrs = BTreeMap::new();
+        let mut label: Option<String> = None;
+        for line in out.lines() {
+            if let Some(l) = line.strip_prefix("JMDB-VALUE ") {
+                label = Some(l.trim().to_string());
+            } else if let (Some(l), Some(rest)) = (label.take(), line.strip_prefix("DebugPrint: ")) {
+                addrs.insert(l, rest.split(':').next().unwrap().trim().to_string());
+            }
+        }
+        for l in ["widgetClass", "namedFunction", "arrow", "bound", "counter", "inferred"] {
+            let a = addrs.get(l).unwrap_or_else(|| panic!("{}: no JMDB-VALUE {l} in stdout.txt", c.name()));
+            let name = c.expected(&format!("values.{l}.name")).unwrap_or_else(|| panic!("{}: no values.{l}.name", c.name()));
+            let out = run_ok(&c, &format!("{a}::jsfunction"));
+            let title = out.lines().next().unwrap();
+            match c.expected(&format!("values.{l}.inferred")) {
+                Some(inf) => {
+                    assert_eq!(name, "", "{}", c.name());
+                    assert_eq!(title, format!("{a}: function <anonymous> (as {inf})"), "{}", c.name());
+                }
+                None if l == "bound" => assert_eq!(title, format!("{a}: bound function {name}"), "{}", c.name()),
+                None => assert_eq!(title, format!("{a}: function {name}"), "{}", c.name()),
+            }
+        }
+        let vars = closure_vars(&run_ok(&c, &format!("{}::jsclosure", addrs["counter"])));
+        let get = |n: &str| vars.iter().find(|v| v.0 == n).map(|v| v.2.clone());
+        assert_eq!(get("count"), c.expected("values.counter.captured_count").map(str::to_string), "{}: {vars:?}", c.name());
+        assert_eq!(get("label"), c.expected("values.counter.captured_label").map(|s| format!("\"{s}\"")), "{}: {vars:?}", c.name());
+    }
+}

@@ -93,7 +93,8 @@ pub struct LineEnds {
 impl LineEnds {
     /// 1-based (line, column) of a position, as node prints them.
     pub fn line_col(&self, pos: i64) -> (u32, u32) {
-        let line = self.ends.partition_point(|&e| e < pos);
+        // A position past the end (corrupt data) counts on the last line.
+        let line = self.ends.partition_point(|&e| e < pos).min(self.ends.len().saturating_sub(1));
         let line_start = if line == 0 { 0 } else { self.ends[line - 1] + 1 };
         (line as u32 + 1, (pos - line_start).max(0) as u32 + 1)
     }
@@ -184,4 +185,53 @@ pub fn source_lines(src: &Source, ends: &LineEnds, start: i64, end: i64, context
         out.push(SourceLine { line, text: src.slice(a, b).trim_end_matches('\r').to_string(), inside: line >= first && line <= last });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn src(t: &str) -> Source {
+        Source { text: t.to_string(), len: t.encode_utf16().count() as u64, truncated: false }
+    }
+
+    #[test]
+    fn line_ends_as_v8_computes_them() {
+        // \n, lone \r and U+2028 end lines; \r\n ends at the \n; one more
+        // end at the length.
+        assert_eq!(compute_line_ends(&src("ab\ncd")), vec![2, 5]);
+        assert_eq!(compute_line_ends(&src("ab\n")), vec![2, 3]);
+        assert_eq!(compute_line_ends(&src("a\r\nb\rc\u{2028}d")), vec![2, 4, 6, 8]);
+        assert_eq!(compute_line_ends(&src("")), vec![0]);
+    }
+
+    #[test]
+    fn positions_to_lines_and_columns() {
+        let le = LineEnds { ends: compute_line_ends(&src("function f() {\n  return 1;\n}\n")), from_heap: false };
+        assert_eq!(le.line_col(0), (1, 1));
+        assert_eq!(le.line_col(9), (1, 10));
+        assert_eq!(le.line_col(14), (1, 15)); // the \n itself
+        assert_eq!(le.line_col(15), (2, 1));
+        assert_eq!(le.line_col(17), (2, 3));
+        assert_eq!(le.line_col(27), (3, 1));
+        assert_eq!(le.line_col(1000), (4, 972)); // past the end: on the last line
+        assert_eq!(le.line_range(2), Some((15, 26)));
+        assert_eq!(le.line_range(0), None);
+        assert_eq!(le.line_range(9), None);
+    }
+
+    #[test]
+    fn utf16_positions_slice_utf8_text() {
+        // é is one UTF-16 unit, 🙂 two; positions count units.
+        let s = src("é🙂x\ny");
+        assert_eq!(s.slice(0, 1), "é");
+        assert_eq!(s.slice(1, 3), "🙂");
+        assert_eq!(s.slice(3, 4), "x");
+        assert_eq!(s.slice(5, 6), "y");
+        assert_eq!(s.slice(4, 2), "");
+        assert_eq!(s.slice(-3, 100), "é🙂x\ny");
+        let le = LineEnds { ends: compute_line_ends(&s), from_heap: false };
+        let lines = source_lines(&s, &le, 5, 6, 1);
+        assert_eq!(lines.iter().map(|l| (l.line, l.text.as_str(), l.inside)).collect::<Vec<_>>(), vec![(1, "é🙂x", false), (2, "y", true)]);
+    }
 }
