@@ -469,6 +469,20 @@ fn garbage_addresses_fail_cleanly() {
                 targets.extend([a + 8, a + 16, a + 0x28, a.wrapping_sub(8), a + 0x1000, a ^ 0x40]);
             }
         }
+        // Every word stored in (and after) some of the objects: pointers,
+        // Smis, raw doubles, characters.
+        let dumps: Vec<String> = addr.values().step_by(7).map(|a| format!("{:#x},20/K", a - 1)).collect();
+        let (dumped, _, _) = run_batch(&c, &dumps);
+        for text in &dumped {
+            for w in text.split_whitespace().filter(|w| !w.ends_with(':')) {
+                if let Ok(v) = u64::from_str_radix(w, 16) {
+                    targets.push(v);
+                }
+            }
+        }
+        targets.sort();
+        targets.dedup();
+        assert!(targets.len() > 200, "{}: only {} garbage targets", c.name(), targets.len());
         let mut cmds = Vec::new();
         for t in &targets {
             for d in ["::jsprint -d 5", "::jsconstructor -v", "::jsarray", "::nodebuffer -v", "::walk jsprop", "::walk jselement"] {
