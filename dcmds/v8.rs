@@ -908,17 +908,17 @@ fn v8internal(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdRes
     let ty = h.instance_type(addr)?;
     let (name, _, _) = type_label(&h, addr, ty);
     let l = &h.v8.layout;
-    // Embedder fields sit between the JSObject header and the in-object
+    // Embedder fields sit between the object's header and its in-object
     // properties (JSObject::GetEmbedderFieldCount). Only API objects (and
     // plain objects, which have none) have a header of known size.
-    let is_api = [l.api_object_type.value, l.special_api_object_type.value].contains(&Some(ty as i64))
-        || h.v8.types.is(ty, "JS_OBJECT_TYPE")
-        || h.v8.types.is(ty, "JS_API_OBJECT_TYPE")
-        || h.v8.types.is(ty, "JS_SPECIAL_API_OBJECT_TYPE");
-    if !is_api {
+    let header = if l.api_object_type.value == Some(ty as i64) || h.v8.types.is(ty, "JS_API_OBJECT_TYPE") {
+        l.api_object_embedder_start.off()
+    } else if l.special_api_object_type.value == Some(ty as i64) || h.v8.types.is(ty, "JS_OBJECT_TYPE") {
+        l.js_object_header_size.off()
+    } else {
         return Err(DcmdError::Failed(format!("{addr:x} is a {name}, not a JS API object with internal fields")));
     }
-    let header = l.js_object_header_size.off().map_err(V8Error::from)?;
+    .map_err(V8Error::from)?;
     let map = h.map(addr)?;
     let start_words = h.u8_at(map, l.map_inobject_properties_start.off().map_err(V8Error::from)?)? as u64;
     let ps = l.pointer_size.value.unwrap_or(8) as u64;
@@ -931,12 +931,14 @@ fn v8internal(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdRes
         writeln!(out, "{v:x}")?;
         return Ok(());
     }
+    // Embedder data is raw: usually a pointer to a C++ object, named by
+    // its vtable when it has one.
     let mut line = format!("{v:x}");
-    if h.is_smi(v) && v != 0 {
-        line.push_str(&format!(" (Smi {})", h.smi_value(v)));
-    } else if let Some(sym) = h.t.read_u64(v).ok().and_then(|vt| h.t.symbolize(vt)) {
-        if sym.name.contains("vtable") {
-            line.push_str(&format!(" ({})", sym.with_offset()));
+    if v != 0 {
+        if let Some(sym) = h.t.read_u64(v).ok().and_then(|vt| h.t.symbolize(vt)) {
+            if sym.name.contains("vtable") {
+                line.push_str(&format!(" ({})", sym.with_offset()));
+            }
         }
     }
     writeln!(out, "{line}")?;

@@ -170,6 +170,10 @@ layout_table! {
     js_receiver_properties: ["class_JSReceiver__raw_properties_or_hash", "class_JSObject__properties"] ; (ALL.0, ALL.1, 8, "src/objects/js-objects.tq: JSReceiver");
     js_object_elements: ["class_JSObject__elements"] ; (ALL.0, ALL.1, 16, "src/objects/js-objects.tq: JSObject");
     js_object_header_size: ["class_JSObject__internal_fields"] ; (ALL.0, ALL.1, 24, "include/v8-internal.h: kJSObjectHeaderSize");
+    /// Where a JS_API_OBJECT's embedder (internal) fields start: after the
+    /// JSObject header, and from V8 13 after JSAPIObjectWithEmbedderSlots'
+    /// cpp_heap_wrappable word (Node's BaseObject slot 1 is at 40 in Node 24/26).
+    api_object_embedder_start: [] ; (0, 1299, 24, "src/objects/js-objects.h: JSObject::kHeaderSize; checked on Node 18-22"), (1300, 9999, 32, "src/objects/js-objects.tq: JSAPIObjectWithEmbedderSlots cpp_heap_wrappable; checked on Node 24/26");
     js_array_length: ["class_JSArray__length"] ; (ALL.0, ALL.1, 24, "src/objects/js-array.tq; docs/v8-layouts.md 2.7");
     fixed_array_length: ["class_FixedArrayBase__length", "class_FixedArray__length"] ; (ALL.0, ALL.1, 8, "src/objects/fixed-array.tq");
     fixed_array_data: ["class_FixedArray__data"] ; (ALL.0, ALL.1, 16, "src/objects/fixed-array.tq");
