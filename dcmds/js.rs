@@ -86,7 +86,10 @@ DESCRIPTION
 
   Each member path selects part of the value first: property names joined
   by dots, element indexes in brackets (a.b[1].c, [0].name, a[\"odd key\"]).
-  With several paths, each is printed.
+  With several paths, each is printed. In a pipeline, an object without
+  the member is reported on stderr and the pipeline goes on:
+
+    ::findjsobjects -c Widget | ::findjsobjects | ::jsprint name
 
 OPTIONS
   -a         prefix every heap value with its address
@@ -180,11 +183,20 @@ fn jsprint(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult
     let addr = need_addr(inv)?;
     let opts = DecodeOpts { depth: parse_num(&o, 'd', 2)?, max_str: parse_num(&o, 'N', 1024)?, max_elems: parse_num(&o, 'l', 100)? };
     let popts = PrintOpts { addrs: o.has('a') };
-    let h = s.heap()?;
     let paths: Vec<&str> = if o.operands.is_empty() { vec![""] } else { o.operands.iter().map(String::as_str).collect() };
     for p in paths {
+        let h = s.heap()?;
         let steps = value::parse_path(p).map_err(DcmdError::Usage)?;
-        let target = value::follow_path(&h, addr, &steps)?;
+        let target = match value::follow_path(&h, addr, &steps) {
+            Ok(t) => t,
+            // In a pipeline (`::findjsobjects | ::jsprint name`), one
+            // object without the member is a warning, not the end.
+            Err(e) if inv.in_loop => {
+                s.warn(&e.to_string());
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
         let v = value::decode_checked(&h, target, &opts)?;
         if o.has('b') {
             write!(out, "{addr:#x}{}{p}: ", if p.starts_with('[') || p.is_empty() { "" } else { "." })?;

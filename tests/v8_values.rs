@@ -533,3 +533,22 @@ fn addresses_with_a() {
         assert!(outs[0].contains("\"size\": 5,"), "{}: Smis have no address: {}", c.name(), outs[0]);
     }
 }
+
+/// The canonical pipeline: every Widget of the `abort` fixture, by name.
+/// An object in the group without `name` (Widget.prototype) is a warning,
+/// not the end of the pipeline.
+#[test]
+fn findjsobjects_pipeline_prints_every_widget() {
+    for c in cores_for("abort") {
+        let (bin, core) = (c.node_binary.display().to_string(), c.core_path().display().to_string());
+        let (_, out, err) = run_jmdb(&["-e", "::findjsobjects -c Widget | ::findjsobjects | ::jsprint name", &bin, &core]);
+        let mut got: Vec<String> = out.lines().map(str::to_string).collect();
+        got.sort();
+        let count: usize = c.expected("heap.widget_count").and_then(|n| n.parse().ok()).unwrap_or(0);
+        let mut want: Vec<String> = (0..count - 1).map(|i| format!("\"w{i}\"")).collect();
+        want.push("\"gizmo\"".into());
+        want.sort();
+        assert_eq!(got, want, "{}: stderr {err}", c.name());
+        assert!(!err.contains("panicked"), "{}: {err}", c.name());
+    }
+}

@@ -497,18 +497,18 @@ pub fn follow_path(h: &Heap, base: u64, path: &[Step]) -> Result<u64, V8Error> {
     let mut cur = base;
     for step in path {
         if !h.is_heap_object(cur) {
-            return Err(V8Error::bad(cur, "object", format!("cannot take {} of a non-object", step_text(step))));
+            return Err(V8Error::bad(cur, "JS object", format!("cannot take {} of a non-object", step_text(step))));
         }
         let ty = h.instance_type(cur)?;
         if !h.is_js_receiver_type(ty) {
-            return Err(V8Error::bad(cur, "object", format!("cannot take {} of a {}", step_text(step), h.type_name(ty))));
+            return Err(V8Error::bad(cur, "JS object", format!("cannot take {} of a {}", step_text(step), h.type_name(ty))));
         }
         cur = match step {
             Step::Prop(name) => {
-                let p = object::find_property(h, cur, name)?.ok_or_else(|| V8Error::bad(cur, "object", format!("it has no property {name:?}")))?;
+                let p = object::find_property(h, cur, name)?.ok_or_else(|| V8Error::bad(cur, "JS object", format!("it has no property {name:?}")))?;
                 match p.value {
                     PropValue::Data(v) => v,
-                    PropValue::Accessor { .. } => return Err(V8Error::bad(cur, "object", format!("property {name:?} is an accessor"))),
+                    PropValue::Accessor { .. } => return Err(V8Error::bad(cur, "JS object", format!("property {name:?} is an accessor"))),
                 }
             }
             Step::Index(i) => {
@@ -525,7 +525,7 @@ pub fn follow_path(h: &Heap, base: u64, path: &[Step]) -> Result<u64, V8Error> {
                         Some(Elem::Double(_)) => {
                             return Err(V8Error::bad(cur, "array", format!("element [{i}] is an unboxed double (no address); print the array")))
                         }
-                        Some(Elem::Hole) | None => return Err(V8Error::bad(cur, "object", format!("it has no element [{i}]"))),
+                        Some(Elem::Hole) | None => return Err(V8Error::bad(cur, "JS object", format!("it has no element [{i}]"))),
                     }
                 }
             }
