@@ -86,22 +86,33 @@ DESCRIPTION
   The line table comes from the Script when V8 computed it, else from the
   Script's source.
 
+OPTIONS
+  none
+
 EXAMPLES
-  > 0x1b21d7032591::jsfunction
-  0x1b21d7032591: function inner
-    kind:         function, sloppy
-    defined at:   /work/app/closures.js:16:1
-    parameters:   2
-    source:       positions 738-778, lines 16-16
-    shared info:  0x1b21d7032591
+  > 0x3d1354d84229::jsfunction
+  0x3d1354d84229: function inner
+    kind:          function, sloppy
+    defined at:    /work/app/closures.js:16:1
+    parameters:    2
+    source:        positions 738-776, lines 16-16
+    shared info:   0x1686c799d3f1
+    script:        0x1686c799bbe1
+    context:       0x3d1354d84029
+    scope info:    0x1686c79a4bd9
+  > 0x1686c79a0849::jsfunction
+  0x1686c79a0849: function <anonymous> (as Widget.spinAnon)
+    inferred name: Widget.spinAnon
+    kind:          function, sloppy
+    defined at:    /work/app/closures.js:38:29
     ...
-  > 0x2fc996d2a0b1::jsfunction
-  0x2fc996d2a0b1: bound function bound inner
-    target:       0x2fc996d28fd9: function inner
-    this:         0x2fc996d2a061: Object
-    arguments:    2
+  > 0x3d1354d85e31::jsfunction
+  0x3d1354d85e31: bound function bound inner
+    target:        0x3d1354d84229: function inner
+    this:          0x3d1354d85dc1: Object
+    arguments:     2
       [0] 0x100000000: 1
-      [1] 0x2fc996d29f81: \"two\"
+      [1] 0x1686c799be39: \"two\"
 ";
 
 const JSSOURCE_HELP: &str = "\
@@ -119,10 +130,18 @@ OPTIONS
   -n lines   also print this many lines of context before and after
 
 EXAMPLES
-  > 0x1b21d7032591::jssource
+  > 0x3d1354d84229::jssource
   file: /work/app/closures.js
-     16 function inner(a, b) { return a + b; }
-  > 0x1b21d7032591::jssource -n 2
+      16 function inner(a, b) { return a + b; }
+  > 0x3d1354d88139::jssource -n 1
+  file: /work/app/closures.js
+      64   const settings = { step: 1 };
+      65   return function counter() {
+      66     count += settings.step;
+      67     ratio = ratio * 2;
+      68     return label + count + start + ratio;
+      69   };
+      70 }
 ";
 
 const JSCLOSURE_HELP: &str = "\
@@ -152,12 +171,19 @@ OPTIONS
        or module scope, each under a line naming the context and its scope
 
 EXAMPLES
-  > 0xbe3bf8d0841::jsclosure
+  > 0x3d1354d88139::jsclosure
   \"start\": 0x700000000: 7
   \"count\": 0x800000000: 8
-  \"label\": 0x1b21d7031879: \"counter-label\"
-  \"ratio\": 0xbe3bf8d07c1: 5
-  \"settings\": 0xbe3bf8d07e9: Object
+  \"label\": 0x1686c79a3af1: \"counter-label\"
+  \"ratio\": 0x3d1354d88189: 5
+  \"settings\": 0x3d1354d880f9: Object
+  > 0x3d1354d88139::jsclosure -a
+  context 0x3d1354d880b1 (function scope):
+    \"start\": 0x700000000: 7
+    ...
+  context 0x3d1354d84029 (function scope):
+    \"__dirname\": 0x3d1354d83d51: \"/work/app\"
+    ...
 ";
 
 const V8CONTEXT_HELP: &str = "\
@@ -173,15 +199,21 @@ DESCRIPTION
   shown with the value it holds. A native context's slots are listed
   without names.
 
+OPTIONS
+  none
+
 EXAMPLES
-  > 0xbe3bf8d07a1::v8context
-  0xbe3bf8d07a1: FUNCTION_CONTEXT_TYPE, 7 slots
-    scope info:   0x1b21d7034e49 (function scope)
-    previous:     0xbe3bf8ce931
-    [0] scope_info  0x1b21d7034e49
-    [1] previous    0xbe3bf8ce931
-    [2] start       0x700000000: 7
-    ...
+  > 0x3d1354d880b1::v8context
+  0x3d1354d880b1: FUNCTION_CONTEXT_TYPE, 7 slots
+    scope info:    0x1686c79a3b11 (function scope)
+    previous:      0x3d1354d84029
+    [0] scope_info 0x1686c79a3b11: SCOPE_INFO_TYPE
+    [1] previous   0x3d1354d84029: FUNCTION_CONTEXT_TYPE
+    [2] start      0x700000000: 7
+    [3] count      0x800000000: 8
+    [4] label      0x1686c79a3af1: \"counter-label\"
+    [5] ratio      0x3d1354d88189: 5
+    [6] settings   0x3d1354d880f9: Object
 ";
 
 const V8SCOPEINFO_HELP: &str = "\
@@ -201,14 +233,25 @@ DESCRIPTION
   Node 18 to 22 and Node 24 on use different ScopeInfo layouts; both are
   decoded (see docs/v8-layouts.md 2.1).
 
+OPTIONS
+  none
+
 EXAMPLES
-  > 0x1b21d7034e49::v8scopeinfo
-  0x1b21d7034e49: ScopeInfo, function scope, sloppy
-    flags:            0x4171c4
+  > 0x1686c79a3b11::v8scopeinfo
+  0x1686c79a3b11: ScopeInfo, function scope, sloppy
+    flags:            0x4171c2
     parameters:       1
     context locals:   5 (names inline)
-      start           slot 2
-      ...
+      start    slot 2
+      count    slot 3
+      label    slot 4
+      ratio    slot 5
+      settings slot 6
+    function name:    makeCounter (variable unused, slot -1)
+    positions:        2185-2429
+    function kind:    function
+    outer scope info: 0x1686c799cf51
+    extension slot:   no
 ";
 
 /// Longest rendering of one value on a line.
@@ -487,8 +530,8 @@ fn v8scopeinfo(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdRe
         writeln!(out, "    {n:<width$} slot {}", si.local_slot(&h, i as u64)?)?;
     }
     match (&si.function_name, si.function_var_slot) {
-        (Some(n), Some(slot)) => writeln!(out, "  function name:    {n} (variable {:?}, slot {slot})", si.function_var)?,
-        (None, Some(slot)) => writeln!(out, "  function name:    none (variable {:?}, slot {slot})", si.function_var)?,
+        (Some(n), Some(slot)) => writeln!(out, "  function name:    {n} (variable {}, slot {slot})", si.function_var.name())?,
+        (None, Some(slot)) => writeln!(out, "  function name:    none (variable {}, slot {slot})", si.function_var.name())?,
         _ => writeln!(out, "  function name:    none")?,
     }
     if let Some(n) = &si.inferred_name {

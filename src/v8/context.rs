@@ -91,6 +91,17 @@ pub enum VarAlloc {
     Unused,
 }
 
+impl VarAlloc {
+    pub fn name(self) -> &'static str {
+        match self {
+            VarAlloc::None => "none",
+            VarAlloc::Stack => "on the stack",
+            VarAlloc::Context => "in the context",
+            VarAlloc::Unused => "unused",
+        }
+    }
+}
+
 /// A decoded ScopeInfo.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScopeInfo {

@@ -12,8 +12,6 @@ use super::{Heap, V8Error};
 
 /// Longest source read (characters).
 pub const MAX_SOURCE: usize = 64 << 20;
-/// Longest script name read.
-const MAX_NAME: usize = 4096;
 
 /// The Script at `addr` (checked).
 fn check(h: &Heap, script: u64) -> Result<(), V8Error> {
@@ -23,13 +21,8 @@ fn check(h: &Heap, script: u64) -> Result<(), V8Error> {
 /// The script's name (its file name or URL); empty when it has none.
 pub fn script_name(h: &Heap, script: u64) -> Result<String, V8Error> {
     check(h, script)?;
-    super::function::opt_string(h, h.field(script, &h.v8.layout.script_name)?).map(|s| {
-        if s.chars().count() >= MAX_NAME {
-            s.chars().take(MAX_NAME).collect()
-        } else {
-            s
-        }
-    })
+    // opt_string reads at most 4096 characters: enough for a path or URL.
+    super::function::opt_string(h, h.field(script, &h.v8.layout.script_name)?)
 }
 
 /// The script's source text, whole (up to [`MAX_SOURCE`] characters).
