@@ -5,7 +5,11 @@
 //! aborts, and `testcores/lib/snapcount.js` records how many objects of
 //! each constructor it holds (`expected.snapshot.*` in the side file). The
 //! fixture also made 33000 Foo and 5500 Bar objects that died before the
-//! last GC: they must not show up in the counts.
+//! last GC: they must not show up in the counts. After the snapshot it made
+//! young-generation objects: 40 live Qux (reachable from the global), 5
+//! live Quux (only in a local variable: the stack) and 600 dead Qux, which
+//! sit in the young generation with their maps intact: only the live ones
+//! count.
 
 mod common;
 
@@ -91,6 +95,12 @@ fn counts_equal_the_heap_snapshot() {
             assert_eq!(g.count, want, "{}: {class}: ::findjsobjects {} vs heap snapshot {want}", c.name(), g.count);
             assert_eq!(g.nprops, g.props.len() as u64, "{}: {class} #PROPS", c.name());
         }
+        // Young objects: the live ones, not the garbage beside them.
+        for (class, prop) in [("Qux", "q"), ("Quux", "u")] {
+            let want: u64 = c.expected(&format!("young.{class}")).and_then(|v| v.parse().ok()).unwrap_or_else(|| panic!("{}: no expected.young.{class}", c.name()));
+            let n: u64 = rows.iter().filter(|r| r.constructor == class && r.props == [prop]).map(|r| r.count).sum();
+            assert_eq!(n, want, "{}: young {class}: ::findjsobjects {n}, live {want}", c.name());
+        }
         // No other group has Foo objects with more or fewer of their properties
         // than the fixture gave them, except the prototype ({constructor}).
         for r in rows.iter().filter(|r| r.constructor == "Foo") {
@@ -127,7 +137,11 @@ fn statistics_count_garbage_apart() {
         let n_objs: u64 = words.iter().position(|w| *w == "JS").and_then(|i| words[i - 1].parse().ok()).unwrap_or(0);
         let rows = parse_table(&c, &out.lines().filter(|l| !l.starts_with("findjsobjects:")).collect::<Vec<_>>().join("\n"));
         assert_eq!(n_objs, rows.iter().map(|r| r.count).sum::<u64>(), "{}: {objs}", c.name());
-        assert!(stat("garbage:").contains("free space"), "{}", c.name());
+        // The 600 dead young Qux (and the array that held them) are garbage.
+        let garbage = stat("garbage:");
+        let young_dead: u64 = garbage.split(", ").nth(1).and_then(|t| t.split_whitespace().next()).and_then(|n| n.parse().ok()).unwrap_or(0);
+        let made: u64 = c.expected("young.QuxGarbage").and_then(|v| v.parse().ok()).unwrap_or(u64::MAX);
+        assert!(young_dead >= made, "{}: {garbage}", c.name());
         // A second run in the same session reuses the scan.
         let (code, out, err) = run_jmdb(&[core.to_str().unwrap(), "-e", "::findjsobjects -v ! head -1", "-e", "::findjsobjects -v ! head -1"]);
         assert_eq!(code, 0, "{}: {err}", c.name());

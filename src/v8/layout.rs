@@ -151,6 +151,18 @@ layout_table! {
     heap_object_map: ["class_HeapObject__map"] ; (ALL.0, ALL.1, 0, "src/objects/heap-object.h: kMapOffset");
     /// FreeSpace's size in bytes (a Smi), after the map.
     free_space_size: ["class_FreeSpace__size"] ; (ALL.0, ALL.1, 8, "src/objects/free-space.tq: FreeSpace size: Smi");
+    /// Bytes per unit of that size: bytes up to V8 12, tagged words from 13
+    /// (seen on the real cores: 24 and 26 store 4 for a 32-byte FreeSpace
+    /// followed by the next object's map; src/objects/free-space-inl.h).
+    free_space_size_unit: [] ; (0, 1299, 1, "src/objects/free-space-inl.h: size in bytes"), (1300, 9999, 8, "src/objects/free-space-inl.h: size in tagged words");
+    /// A heap page's flags word, from the page start (256 KiB-aligned):
+    /// after `size_` in BasicMemoryChunk (V8 10-11), first in MemoryChunk
+    /// from V8 12 (checked on the real cores: 0x40000 then flags in 18/20).
+    page_flags: [] ; (0, 1199, 8, "src/heap/basic-memory-chunk.h: size_, flags_"), (1200, 9999, 0, "src/heap/memory-chunk.h: main_thread_flags_ first");
+    /// Flags of young-generation pages: FROM_PAGE 1<<3 | TO_PAGE 1<<4
+    /// (src/heap/memory-chunk.h / basic-memory-chunk.h; the cores' young
+    /// pages carry 0x10, old ones neither bit).
+    page_young_mask: [] ; (ALL.0, ALL.1, 0x18, "src/heap/memory-chunk.h: FROM_PAGE | TO_PAGE");
     map_instance_size_in_words: ["class_Map__instance_size_in_words"];
     map_inobject_properties_start: ["class_Map__inobject_properties_start_or_constructor_function_index"];
     map_instance_type: ["class_Map__instance_type"];

@@ -88,6 +88,13 @@ pub struct ScanStats {
     pub pages: usize,
     /// The page header size found (where each page's first object sits).
     pub page_header: Option<u64>,
+    /// Young-generation pages (their page flags say so).
+    pub young_pages: usize,
+    /// JS objects in young pages that nothing alive points at: dead, left
+    /// there since the last scavenge (counted in the garbage).
+    pub young_dead: u64,
+    /// Time spent deciding which young objects are alive.
+    pub liveness_time: Duration,
 }
 
 /// The result of a heap scan.
@@ -411,6 +418,11 @@ struct ChunkOut {
     /// Extents of objects (or free space) running past the chunk's end:
     /// (start, end, is_free).
     overhang: Vec<(u64, u64, bool)>,
+    /// Young-generation pages only: every object recognised, as (untagged
+    /// start, size; 0 when unknown), for the liveness pass.
+    young_objs: Vec<(u64, u64)>,
+    /// Free space extents (untagged), for the liveness pass's roots.
+    free: Vec<(u64, u64)>,
 }
 
 fn round8(n: u64) -> u64 {
@@ -418,7 +430,7 @@ fn round8(n: u64) -> u64 {
 }
 
 /// Scan one chunk `[base, base + bytes.len())`.
-fn scan_chunk(p: &Params, h: Heap, base: u64, bytes: &[u8]) -> ChunkOut {
+fn scan_chunk(p: &Params, h: Heap, base: u64, bytes: &[u8], young: bool) -> ChunkOut {
     let r = Reader { t: h.t, base, bytes };
     let mut maps = Maps::new(p, h);
     let mut out = ChunkOut::default();
@@ -471,6 +483,7 @@ fn scan_chunk(p: &Params, h: Heap, base: u64, bytes: &[u8]) -> ChunkOut {
                     let fend = a + s;
                     if fend > free_until {
                         out.free_bytes += fend - a.max(free_until);
+                        out.free.push((a.max(free_until), fend));
                         free_until = fend;
                     }
                     if fend > end {
@@ -485,6 +498,9 @@ fn scan_chunk(p: &Params, h: Heap, base: u64, bytes: &[u8]) -> ChunkOut {
             Shape::Unknown => None,
         };
         out.heap_objects += 1;
+        if young && !in_free {
+            out.young_objs.push((a, size.unwrap_or(0)));
+        }
         match size {
             Some(s) if s >= 8 => {
                 let oend = a.saturating_add(s);
@@ -571,6 +587,156 @@ fn find_pages(p: &Params, h: Heap, chunks: &[(u64, u64)]) -> Option<(Vec<(u64, u
     Some((pages, mode))
 }
 
+/// The young generation's objects, for deciding which are alive.
+///
+/// Young pages hold objects allocated since the last scavenge (alive or
+/// not yet collected) and, past the allocation top, stale copies from
+/// earlier cycles: dead, but with their maps intact. Without the heap's
+/// allocation top (not in the metadata), liveness is decided by
+/// reachability: a young object is alive if a word outside the young
+/// generation points at it (old-generation pages, free space excepted;
+/// every other writable memory: stacks, handles, the isolate's roots), or
+/// a word inside a live young object does. Conservative: a stale pointer
+/// keeps an object alive, a live one is never lost. Each object's extent
+/// is its size when known, else up to the next object found.
+struct Young<'a> {
+    p: &'a Params,
+    t: &'a Target,
+    /// (untagged start, end), sorted by start.
+    objs: Vec<(u64, u64)>,
+}
+
+/// The x86-64 ABI's red zone: leaf code may keep live data this far
+/// below the stack pointer.
+const RED_ZONE: u64 = 128;
+
+/// Most objects traced in the young generation (bounds the work on a
+/// corrupt core).
+const MAX_YOUNG_TRACE: usize = 1 << 26;
+
+impl<'a> Young<'a> {
+    fn new(p: &'a Params, t: &'a Target, mut objs: Vec<(u64, u64)>) -> Young<'a> {
+        objs.sort();
+        objs.dedup_by_key(|(a, _)| *a);
+        let n = objs.len();
+        let mut out = Vec::with_capacity(n);
+        for i in 0..n {
+            let (a, size) = objs[i];
+            let page_end = (a & !(CHUNK - 1)) + CHUNK;
+            let next = objs.get(i + 1).map(|o| o.0).filter(|&b| b < page_end).unwrap_or(page_end);
+            let end = if size > 0 { a + size } else { next };
+            out.push((a, end.max(a + 8)));
+        }
+        Young { p, t, objs: out }
+    }
+
+    /// The index of the object starting at untagged `a`.
+    fn find(&self, a: u64) -> Option<usize> {
+        self.objs.binary_search_by_key(&a, |o| o.0).ok()
+    }
+
+    /// Young object starts that `words` point at.
+    fn hits(&self, pages: &AddrSet, bytes: &[u8], skip: &[(u64, u64)], base: u64, out: &mut Vec<usize>) {
+        let mut s = 0;
+        for (i, c) in bytes.chunks_exact(8).enumerate() {
+            let w = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
+            if !self.p.is_ptr(w) || !pages.contains(&(w & !(CHUNK - 1))) {
+                continue;
+            }
+            let at = base + i as u64 * 8;
+            while s < skip.len() && skip[s].1 <= at {
+                s += 1;
+            }
+            if s < skip.len() && skip[s].0 <= at {
+                continue;
+            }
+            if let Some(k) = self.find(w - self.p.tag) {
+                out.push(k);
+            }
+        }
+    }
+
+    /// Untagged starts of the live young objects.
+    fn live(&self, pages: &[(u64, u64)], tails: &[(u64, u64)], young: &AddrSet, mut free: Vec<(u64, u64)>, ctl: &ScanControl) -> Result<AddrSet, ScanError> {
+        free.sort();
+        let page_set: AddrSet = pages.iter().map(|(a, _)| a & !(CHUNK - 1)).collect();
+        // Roots: old pages (minus free space), then all other writable memory.
+        let mut regions: Vec<(u64, u64)> = pages.iter().filter(|(a, _)| !young.contains(&(a & !(CHUNK - 1)))).copied().collect();
+        regions.extend_from_slice(tails);
+        // Stacks from each thread's stack pointer up (below it lie dead
+        // frames), less the red zone; and writable file-backed data. Not
+        // malloc'd memory: the garbage collector's freed worklists keep
+        // stale pointers to dead young objects there by the thousand.
+        let stacks: Vec<u64> = self.t.threads.iter().map(|th| th.regs.rsp()).collect();
+        for s in &self.t.core.segments {
+            if s.flags & object::elf::PF_W.0 == 0 {
+                continue;
+            }
+            let sp = stacks.iter().copied().filter(|sp| *sp >= s.vaddr && *sp < s.end()).min();
+            let file = self.t.core.files.iter().any(|f| f.start < s.end() && f.end > s.vaddr);
+            if sp.is_none() && !file {
+                continue;
+            }
+            let end = s.vaddr.saturating_add(s.present.min(s.memsz));
+            let mut a = sp.map(|sp| sp.saturating_sub(RED_ZONE) & !7).unwrap_or(s.vaddr).max(s.vaddr);
+            while a < end {
+                let next = ((a / CHUNK) + 1).saturating_mul(CHUNK).min(end);
+                if !page_set.contains(&(a & !(CHUNK - 1))) {
+                    regions.push((a, next));
+                }
+                a = next;
+            }
+        }
+        let roots: Vec<Vec<usize>> = regions
+            .par_iter()
+            .map(|&(a, b)| {
+                let mut out = Vec::new();
+                if ctl.interrupt.is_some_and(|f| f.load(Ordering::Relaxed)) {
+                    return out;
+                }
+                if let Some(bytes) = self.t.core_slice(a, (b - a) as usize) {
+                    let i = free.partition_point(|f| f.1 <= a);
+                    let j = free.partition_point(|f| f.0 < b);
+                    self.hits(young, bytes, &free[i..j.max(i)], a, &mut out);
+                }
+                out
+            })
+            .collect();
+        if ctl.interrupt.is_some_and(|f| f.load(Ordering::Relaxed)) {
+            return Err(ScanError::Interrupted);
+        }
+        let mut marked = vec![false; self.objs.len()];
+        let mut work: Vec<usize> = Vec::new();
+        for k in roots.into_iter().flatten() {
+            if !marked[k] {
+                marked[k] = true;
+                work.push(k);
+            }
+        }
+        let mut traced = 0usize;
+        let mut found = Vec::new();
+        while let Some(k) = work.pop() {
+            traced += 1;
+            if traced > MAX_YOUNG_TRACE {
+                break;
+            }
+            let (a, e) = self.objs[k];
+            // The body, after the map word.
+            if let Some(bytes) = self.t.core_slice(a + 8, (e - a - 8) as usize) {
+                found.clear();
+                self.hits(young, bytes, &[], a + 8, &mut found);
+                for &n in &found {
+                    if !marked[n] {
+                        marked[n] = true;
+                        work.push(n);
+                    }
+                }
+            }
+        }
+        Ok(self.objs.iter().zip(&marked).filter(|(_, m)| **m).map(|(o, _)| o.0).collect())
+    }
+}
+
 /// Find every JS object in the heap.
 pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
     let t0 = Instant::now();
@@ -587,13 +753,24 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
         }
     }
     let mut page_header = None;
+    // Young-generation pages, by their page base.
+    let mut young_pages: AddrSet = AddrSet::default();
     if let Some((pages, header)) = find_pages(&p, *h, &chunks) {
         chunks = pages;
         page_header = Some(header);
+        if let (Some(off), Some(mask)) = (h.v8.layout.page_flags.value, h.v8.layout.page_young_mask.value) {
+            for &(a, _) in &chunks {
+                let base = a - header;
+                if h.t.read_u64(base.wrapping_add(off as u64)).is_ok_and(|f| f & mask as u64 != 0) {
+                    young_pages.insert(base);
+                }
+            }
+        }
     }
     let total: u64 = chunks.iter().map(|(a, b)| b - a).sum();
     let done = AtomicU64::new(0);
     let hh = *h;
+    let yp = &young_pages;
     let outs: Vec<Option<ChunkOut>> = chunks
         .par_iter()
         .map(|&(a, b)| {
@@ -601,7 +778,7 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
                 return None;
             }
             let bytes = hh.t.core_slice(a, (b - a) as usize)?;
-            let o = scan_chunk(&p, hh, a, bytes);
+            let o = scan_chunk(&p, hh, a, bytes, yp.contains(&(a & !(CHUNK - 1))));
             let d = done.fetch_add(b - a, Ordering::Relaxed) + (b - a);
             if let Some(cb) = ctl.progress {
                 cb(ScanProgress { done_bytes: d, total_bytes: total, elapsed: t0.elapsed() });
@@ -614,12 +791,16 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
     }
     let mut res = HeapScan::default();
     let mut overhang: Vec<(u64, u64, bool)> = Vec::new();
+    let mut young_objs: Vec<(u64, u64)> = Vec::new();
+    let mut free: Vec<(u64, u64)> = Vec::new();
     for o in outs.into_iter().flatten() {
         res.objects.extend(o.objects);
         res.garbage.extend(o.garbage);
         res.stats.heap_objects += o.heap_objects;
         res.stats.free_bytes += o.free_bytes;
         overhang.extend(o.overhang);
+        young_objs.extend(o.young_objs);
+        free.extend(o.free);
     }
     // Objects found inside a body (or free space) that ran across a chunk
     // boundary were found by the next chunk's scan, which could not know:
@@ -643,6 +824,33 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
     }
     res.objects.sort();
     res.objects.dedup();
+    // Young objects are alive only if something alive points at them.
+    let is_young = |addr: u64| young_pages.contains(&(addr & !(CHUNK - 1)));
+    if res.objects.iter().any(|f| is_young(f.addr)) {
+        let t1 = Instant::now();
+        let young = Young::new(&p, h.t, young_objs);
+        // Old objects longer than a chunk (large object pages) are roots
+        // beyond their first chunk too.
+        let tails: Vec<(u64, u64)> = overhang
+            .iter()
+            .filter(|(a, _, free)| !free && !young_pages.contains(&(a & !(CHUNK - 1))))
+            .map(|&(a, e, _)| (((a / CHUNK) + 1) * CHUNK, e))
+            .filter(|(a, e)| a < e)
+            .collect();
+        let live = young.live(&chunks, &tails, &young_pages, free, &ctl)?;
+        let mut kept = Vec::with_capacity(res.objects.len());
+        for f in res.objects.drain(..) {
+            if !is_young(f.addr) || live.contains(&(f.addr - p.tag)) {
+                kept.push(f);
+            } else {
+                res.stats.young_dead += 1;
+                res.garbage.push(f);
+            }
+        }
+        res.objects = kept;
+        res.stats.young_pages = young_pages.len();
+        res.stats.liveness_time = t1.elapsed();
+    }
     res.garbage.sort();
     res.garbage.dedup();
     res.stats.ranges = ranges.len();
