@@ -8,10 +8,12 @@
 //! - [`dis`]: `::dis`.
 //! - [`v8`]: `::v8metadata` and the V8 internals family.
 //! - [`jsfunc`]: `::jsfunction`, `::jssource`, `::jsclosure`, `::v8context`, `::v8scopeinfo`.
+//! - [`findjsobjects`]: `::findjsobjects`, the heap scan.
 
 use crate::lang::dcmd::Registry;
 
 pub mod dis;
+pub mod findjsobjects;
 pub mod jsfunc;
 pub mod js;
 pub mod meta;
@@ -31,5 +33,6 @@ pub fn registry() -> Registry {
     v8::register(&mut r);
     jsfunc::register(&mut r);
     js::register(&mut r);
+    findjsobjects::register(&mut r);
     r
 }

@@ -18,6 +18,7 @@ pub mod metadata;
 pub mod object;
 pub mod primitive;
 pub mod print;
+pub mod scan;
 pub mod script;
 pub mod string;
 pub mod types;
