@@ -222,10 +222,10 @@ pub struct ErrorInfo {
 
 /// An Error's message and stack, found through its own properties (their
 /// slots differ between versions). The stack lives under the private
-/// symbol `error_stack_symbol`; read-only private symbols carry no
-/// description in release builds, so it is recognised as the private-symbol
-/// data property whose value is not the message (V8 13+ also keeps the
-/// message under `error_message_symbol`).
+/// symbol `error_stack_symbol`; V8's read-only private symbols carry no
+/// description in release builds, so it is recognised as the first
+/// undescribed private-symbol data property whose value is not the message
+/// (V8 13+ also keeps the message under `error_message_symbol`).
 pub fn error_info(h: &Heap, err: u64) -> Result<ErrorInfo, V8Error> {
     let props = object::properties(h, err, object::MAX_PROPERTIES)?;
     let mut e = ErrorInfo::default();
@@ -234,7 +234,9 @@ pub fn error_info(h: &Heap, err: u64) -> Result<ErrorInfo, V8Error> {
         _ => None,
     };
     e.message = props.list.iter().filter(|p| !p.is_symbol && p.name == "message").find_map(data);
-    for p in props.list.iter().filter(|p| p.is_symbol && p.is_private) {
+    // Node's own private symbols on errors (`node:arrowMessage`,
+    // `node:decorated`) have descriptions; V8's have none.
+    for p in props.list.iter().filter(|p| p.is_symbol && p.is_private && p.name == "Symbol()") {
         let Some(v) = data(p) else { continue };
         if Some(v) == e.message || h.is_smi(v) {
             continue;
