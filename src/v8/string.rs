@@ -183,6 +183,16 @@ pub fn external_resource(h: &Heap, addr: u64) -> Result<u64, V8Error> {
     h.field(addr, &h.v8.layout.external_resource)
 }
 
+/// A sliced string's parent and a thin string's actual string are flat:
+/// sequential or external (src/objects/string.h); anything else is
+/// corrupt memory, and would let a walk go round in circles.
+fn flat_target(h: &Heap, s: u64, what: &'static str, target: u64) -> Result<(), V8Error> {
+    match info(h, target)?.repr {
+        StrRepr::Seq | StrRepr::External => Ok(()),
+        r => Err(V8Error::bad(s, what, format!("it points at {target:#x}, a {r:?} string, not a flat one"))),
+    }
+}
+
 /// Decode the string at tagged address `addr`, reading at most `max`
 /// characters (UTF-16 code units).
 pub fn read_string(h: &Heap, addr: u64, max: usize) -> Result<JsString, V8Error> {
@@ -193,6 +203,7 @@ pub fn read_string(h: &Heap, addr: u64, max: usize) -> Result<JsString, V8Error>
     // Ranges still to copy, last one first.
     let mut stack: Vec<(u64, u64, u64)> = vec![(addr, 0, want)];
     let mut visits = 0u64;
+    let mut degenerate = std::collections::HashSet::new();
     let mut cut = false;
     let mut first = Some(top);
     while let Some((s, start, n)) = stack.pop() {
@@ -225,8 +236,15 @@ pub fn read_string(h: &Heap, addr: u64, max: usize) -> Result<JsString, V8Error>
                 let a = h.field(s, &l.cons_first)?;
                 let b = h.field(s, &l.cons_second)?;
                 let alen = info(h, a)?.len;
-                if alen > i.len {
-                    return Err(V8Error::bad(s, "cons string", format!("its first part is longer ({alen}) than it ({})", i.len)));
+                let blen = info(h, b)?.len;
+                if alen + blen != i.len {
+                    return Err(V8Error::bad(s, "cons string", format!("its parts' lengths {alen} + {blen} are not its length {}", i.len)));
+                }
+                // Parts are shorter than the whole, so the walk ends, except
+                // where one part is empty (a flattened cons): there, a cons
+                // seen twice is a cycle in corrupt memory.
+                if (alen == i.len || blen == i.len) && !degenerate.insert(s) {
+                    return Err(V8Error::bad(s, "cons string", "its parts lead back to it"));
                 }
                 let end = start + n;
                 // Push the second part first so the first is copied first.
@@ -244,10 +262,12 @@ pub fn read_string(h: &Heap, addr: u64, max: usize) -> Result<JsString, V8Error>
                 if off < 0 {
                     return Err(V8Error::bad(s, "sliced string", format!("offset {off}")));
                 }
+                flat_target(h, s, "sliced string", parent)?;
                 stack.push((parent, start + off as u64, n));
             }
             StrRepr::Thin => {
                 let actual = h.field(s, &l.thin_actual)?;
+                flat_target(h, s, "thin string", actual)?;
                 stack.push((actual, start, n));
             }
         }
