@@ -427,3 +427,47 @@ pub fn view(h: &Heap, v: u64, is_typed: bool) -> Result<ViewInfo, V8Error> {
     }
     Ok(ViewInfo { elem: Some(elem), byte_offset, byte_length, length, buffer, data })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_dates_match_javascript() {
+        // Values from node: new Date(ms).toISOString()
+        assert_eq!(iso_utc(0.0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(iso_utc(1704164645678.0), "2024-01-02T03:04:05.678Z");
+        assert_eq!(iso_utc(-14182940000.0), "1969-07-20T20:17:40.000Z");
+        assert_eq!(iso_utc(-1.0), "1969-12-31T23:59:59.999Z");
+        assert_eq!(iso_utc(951782400000.0), "2000-02-29T00:00:00.000Z");
+        assert_eq!(iso_utc(-62167219200000.0), "0000-01-01T00:00:00.000Z");
+        assert_eq!(iso_utc(-62198755200000.0), "-000001-01-01T00:00:00.000Z");
+        assert_eq!(iso_utc(253402300800000.0), "+010000-01-01T00:00:00.000Z");
+        assert_eq!(iso_utc(8.64e15), "+275760-09-13T00:00:00.000Z");
+        assert_eq!(iso_utc(f64::NAN), "Invalid Date");
+        assert_eq!(iso_utc(8.64e15 + 1.0), "Invalid Date");
+    }
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
+        assert_eq!(civil_from_days(11016), (2000, 2, 29));
+        assert_eq!(civil_from_days(-719468), (0, 3, 1));
+    }
+
+    #[test]
+    fn typed_elements() {
+        assert_eq!(ElemType::Int8.read(&[0xff]), Num::Int(-1));
+        assert_eq!(ElemType::Uint16.read(&[0xbe, 0xef]), Num::Int(0xefbe));
+        assert_eq!(ElemType::Int32.read(&[0xff, 0xff, 0xff, 0xff]), Num::Int(-1));
+        assert_eq!(ElemType::Float64.read(&1.5f64.to_le_bytes()), Num::Float(1.5));
+        assert_eq!(ElemType::Float32.read(&(-2.0f32).to_le_bytes()), Num::Float(-2.0));
+        assert_eq!(ElemType::Float16.read(&[0x00, 0x3c]), Num::Float(1.0));
+        assert_eq!(ElemType::Float16.read(&[0x00, 0xc0]), Num::Float(-2.0));
+        assert_eq!(ElemType::BigInt64.read(&u64::MAX.to_le_bytes()), Num::Big(-1));
+        assert_eq!(ElemType::BigUint64.read(&u64::MAX.to_le_bytes()), Num::Big(u64::MAX as i128));
+        assert_eq!(typed_kinds(0)[7], ElemType::Float64);
+        assert_eq!(typed_kinds(1)[10], ElemType::Float64);
+    }
+}

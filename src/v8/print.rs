@@ -408,3 +408,40 @@ fn list<'a>(items: impl Iterator<Item = &'a JsValue>, opts: &PrintOpts, level: u
     }
     s.push_str(close);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::v8::string::JsString;
+    use crate::v8::value::{Members, Prop};
+
+    fn obj(constructor: &str, kind: ObjKind, members: Members) -> JsValue {
+        JsValue::Object(Box::new(JsObject { addr: 0x1000, constructor: constructor.into(), kind, members }))
+    }
+
+    fn p(key: &str, v: JsValue) -> Prop {
+        Prop { key: key.into(), is_symbol: false, value: Slot::Value(v) }
+    }
+
+    #[test]
+    fn renders_like_js() {
+        let o = PrintOpts::default();
+        let str_v = |t: &str, len: u64, truncated: bool| JsValue::String { addr: 0x10, s: JsString { text: t.into(), len, truncated } };
+        assert_eq!(to_string(&str_v("a\"b\n", 4, false), &o), "\"a\\\"b\\n\"");
+        assert_eq!(to_string(&str_v("abc", 5000, true), &o), "\"abc\"... (length 5000)");
+        assert_eq!(to_string(&JsValue::Number { addr: 8, value: -0.0 }, &o), "-0");
+        assert_eq!(to_string(&JsValue::Smi(-7), &o), "-7");
+        assert_eq!(to_string(&JsValue::Circular { addr: 0x20 }, &o), "[Circular 0x20]");
+        assert_eq!(to_string(&JsValue::Unknown { addr: 0x30, type_name: "FIXED_ARRAY_TYPE".into() }, &o), "<FIXED_ARRAY_TYPE 0x30>");
+        let m = Members { props: vec![p("x", JsValue::Smi(1)), p("y", JsValue::Null)], props_total: 3, ..Default::default() };
+        assert_eq!(to_string(&obj("Point", ObjKind::Plain, m), &o), "Point {\n    \"x\": 1,\n    \"y\": null,\n    ... 1 more properties\n}");
+        let m = Members { elements: vec![(0, Some(JsValue::Smi(1))), (1, None)], elements_truncated: true, ..Default::default() };
+        assert_eq!(to_string(&obj("Array", ObjKind::Array { length: 10 }, m), &o), "[\n    1,\n    hole,\n    ... 8 more elements\n]");
+        assert_eq!(to_string(&obj("Array", ObjKind::Array { length: 0 }, Members::default()), &o), "[]");
+        assert_eq!(to_string(&obj("Date", ObjKind::Date { ms: 0.0 }, Members::default()), &o), "Date 0 (1970-01-01T00:00:00.000Z)");
+        let ab = ObjKind::ArrayBuffer { byte_length: 3, backing_store: 0x5000, bytes: vec![1, 2] };
+        assert_eq!(to_string(&obj("ArrayBuffer", ab, Members::default()), &o), "<ArrayBuffer 3 bytes: 01 02 ... 1 more>");
+        let a = PrintOpts { addrs: true };
+        assert_eq!(to_string(&obj("Object", ObjKind::Plain, Members::default()), &a), "0x1000: {}");
+    }
+}

@@ -540,3 +540,22 @@ fn step_text(s: &Step) -> String {
         Step::Index(i) => format!("[{i}]"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn member_paths_parse() {
+        use Step::*;
+        assert_eq!(parse_path("").unwrap(), vec![]);
+        assert_eq!(parse_path("a.b[1].c").unwrap(), vec![Prop("a".into()), Prop("b".into()), Index(1), Prop("c".into())]);
+        assert_eq!(parse_path("[0].x").unwrap(), vec![Index(0), Prop("x".into())]);
+        assert_eq!(parse_path(".x").unwrap(), vec![Prop("x".into())]);
+        assert_eq!(parse_path("a[\"odd key\"]").unwrap(), vec![Prop("a".into()), Prop("odd key".into())]);
+        assert_eq!(parse_path("a['q']").unwrap(), vec![Prop("a".into()), Prop("q".into())]);
+        assert!(parse_path("a[").is_err());
+        assert!(parse_path("a..b").is_err());
+        assert!(parse_path("a[x]").is_err());
+    }
+}
