@@ -176,11 +176,30 @@ fn findjsobjects(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> Dcmd
     for g in &f.groups {
         write!(out, "{:>16x} {:>8} {:>6} {}", g.rep(), g.members.len(), g.nprops(), g.constructor)?;
         if !g.props.is_empty() {
-            write!(out, ": {}", g.props.join(", "))?;
+            let names: Vec<String> = g.props.iter().map(|n| show_name(n)).collect();
+            write!(out, ": {}", names.join(", "))?;
         }
         writeln!(out)?;
     }
     Ok(())
+}
+
+/// A property name as the table shows it: control characters escaped as
+/// JS would (`\u0000`), an empty name as `""`; the table stays one line per
+/// group whatever the heap holds.
+fn show_name(n: &str) -> String {
+    if n.is_empty() {
+        return "\"\"".into();
+    }
+    let mut s = String::with_capacity(n.len());
+    for c in n.chars() {
+        if c.is_control() {
+            s.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            s.push(c);
+        }
+    }
+    s
 }
 
 /// The session's scan, made on first use.
