@@ -10,24 +10,25 @@ use crate::lang::dcmd::{Dcmd, DcmdError, DcmdResult, Invocation, Opts, Registry}
 use crate::session::{INTERRUPTED, Session};
 use crate::v8::scan::{self, Findings, Group, ScanControl, ScanError, ScanProgress};
 
-/// The session cache slot holding the scan.
+/// The session cache slots holding the scans (without and with -g).
 const CACHE_KEY: &str = "findjsobjects";
+const CACHE_KEY_ALL_YOUNG: &str = "findjsobjects -g";
 
 pub fn register(r: &mut Registry) {
     r.add(Dcmd {
         name: "findjsobjects",
-        synopsis: "?[-v] [-c constructor | -p property] [-l]",
+        synopsis: "?[-gv] [-c constructor | -p property] [-l]",
         summary: "find JS objects in the heap, grouped by constructor and properties",
         help: FINDJSOBJECTS_HELP,
-        options: &["-v", "-c", "-p", "-l"],
+        options: &["-g", "-v", "-c", "-p", "-l"],
         handler: findjsobjects,
     });
 }
 
 const FINDJSOBJECTS_HELP: &str = "\
 SYNOPSIS
-  ::findjsobjects [-v] [-c constructor | -p property] [-l]
-  addr::findjsobjects
+  ::findjsobjects [-gv] [-c constructor | -p property] [-l]
+  addr::findjsobjects [-g]
 
 DESCRIPTION
   Scans the heap for JavaScript objects and groups them by constructor
@@ -70,7 +71,7 @@ DESCRIPTION
   does. Pointers held only in malloc'd memory (global handles, the
   microtask queue) are not followed, as the collector's freed worklists
   there hold thousands of stale ones: a young object only native code
-  holds is counted as garbage.
+  holds is counted as garbage. -g keeps every young object instead.
 
   The scan runs in parallel, prints a progress line on stderr when it
   takes more than a second, and stops on Ctrl-C. It runs once per
@@ -81,6 +82,9 @@ OPTIONS
                   constructor is this name
   -p property     print the representatives of the groups whose objects
                   have this own property
+  -g              also count young-generation objects nothing alive seems
+                  to point at (usually garbage; but this keeps objects
+                  that only native code holds)
   -l              print every instance instead of representatives (with
                   no -c or -p: of every group)
   -v              also print statistics: time, bytes scanned, objects,
@@ -96,7 +100,7 @@ EXAMPLES
 ";
 
 fn findjsobjects(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult {
-    let o = Opts::parse(&inv.args, "vl", "cp")?;
+    let o = Opts::parse(&inv.args, "vlg", "cp")?;
     if let Some(op) = o.operands.first() {
         return Err(DcmdError::Usage(format!("unexpected argument {op}")));
     }
@@ -108,7 +112,7 @@ fn findjsobjects(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> Dcmd
     if inv.addr_given && (cons.is_some() || prop.is_some() || o.has('l')) {
         return Err(DcmdError::Usage("addr::findjsobjects takes no -c, -p or -l: it expands the group of addr".into()));
     }
-    let (f, cached) = findings(s)?;
+    let (f, cached) = findings(s, o.has('g'))?;
 
     if o.has('v') && (!inv.in_loop || inv.loop_first) {
         let text = stats(&f, cached);
@@ -203,8 +207,9 @@ fn show_name(n: &str) -> String {
 }
 
 /// The session's scan, made on first use.
-fn findings(s: &mut Session) -> Result<(Arc<Findings>, bool), DcmdError> {
-    if let Some(f) = s.cache.get(CACHE_KEY).and_then(|b| b.downcast_ref::<Arc<Findings>>()) {
+fn findings(s: &mut Session, all_young: bool) -> Result<(Arc<Findings>, bool), DcmdError> {
+    let key = if all_young { CACHE_KEY_ALL_YOUNG } else { CACHE_KEY };
+    if let Some(f) = s.cache.get(key).and_then(|b| b.downcast_ref::<Arc<Findings>>()) {
         return Ok((f.clone(), true));
     }
     // The progress line goes to the warning sink, from scan threads.
@@ -217,7 +222,7 @@ fn findings(s: &mut Session) -> Result<(Arc<Findings>, bool), DcmdError> {
             }
         };
         s.heap().and_then(|h| {
-            let ctl = ScanControl { progress: Some(&cb), interrupt: Some(&INTERRUPTED) };
+            let ctl = ScanControl { progress: Some(&cb), interrupt: Some(&INTERRUPTED), all_young };
             scan::find_objects(&h, ctl).map_err(|e| match e {
                 ScanError::Interrupted => DcmdError::Interrupted,
                 ScanError::V8(e) => e.into(),
@@ -230,7 +235,7 @@ fn findings(s: &mut Session) -> Result<(Arc<Findings>, bool), DcmdError> {
     }
     s.err = pr.err;
     let f = Arc::new(res?);
-    s.cache.insert(CACHE_KEY, Box::new(f.clone()));
+    s.cache.insert(key, Box::new(f.clone()));
     Ok((f, false))
 }
 

@@ -142,6 +142,12 @@ fn statistics_count_garbage_apart() {
         let young_dead: u64 = garbage.split(", ").nth(1).and_then(|t| t.split_whitespace().next()).and_then(|n| n.parse().ok()).unwrap_or(0);
         let made: u64 = c.expected("young.QuxGarbage").and_then(|v| v.parse().ok()).unwrap_or(u64::MAX);
         assert!(young_dead >= made, "{}: {garbage}", c.name());
+        // -g keeps them: the 600 dead Qux are still in the young generation.
+        let (code, out, err) = run_jmdb(&[core.to_str().unwrap(), "-e", "::findjsobjects -g"]);
+        assert_eq!(code, 0, "{}: {err}", c.name());
+        let qux: u64 = parse_table(&c, &out).iter().filter(|r| r.constructor == "Qux" && r.props == ["q"]).map(|r| r.count).sum();
+        let live: u64 = c.expected("young.Qux").and_then(|v| v.parse().ok()).unwrap_or(0);
+        assert_eq!(qux, live + made, "{}: -g", c.name());
         // A second run in the same session reuses the scan.
         let (code, out, err) = run_jmdb(&[core.to_str().unwrap(), "-e", "::findjsobjects -v ! head -1", "-e", "::findjsobjects -v ! head -1"]);
         assert_eq!(code, 0, "{}: {err}", c.name());
@@ -249,12 +255,12 @@ fn scan_reports_progress_and_stops_when_interrupted() {
             last.fetch_max(p.done_bytes, Ordering::Relaxed);
             assert!(p.done_bytes <= p.total_bytes);
         };
-        let f = scan::find_objects(&h, ScanControl { progress: Some(&cb), interrupt: None }).unwrap_or_else(|e| panic!("{}: {e}", c.name()));
+        let f = scan::find_objects(&h, ScanControl { progress: Some(&cb), ..Default::default() }).unwrap_or_else(|e| panic!("{}: {e}", c.name()));
         assert!(calls.load(Ordering::Relaxed) > 0, "{}: no progress reported", c.name());
         assert_eq!(last.load(Ordering::Relaxed), f.stats.bytes_scanned, "{}", c.name());
         assert!(f.objects() > 1000, "{}", c.name());
         let stop = AtomicBool::new(true);
-        let r = scan::find_objects(&h, ScanControl { progress: None, interrupt: Some(&stop) });
+        let r = scan::find_objects(&h, ScanControl { interrupt: Some(&stop), ..Default::default() });
         assert_eq!(r.err(), Some(ScanError::Interrupted), "{}", c.name());
     }
 }

@@ -53,6 +53,9 @@ pub struct ScanControl<'a> {
     pub progress: Option<&'a (dyn Fn(ScanProgress) + Sync)>,
     /// Polled between chunks; when set, the scan stops with `Interrupted`.
     pub interrupt: Option<&'a AtomicBool>,
+    /// Keep every young-generation object, reached or not (by default those
+    /// nothing alive points at are garbage).
+    pub all_young: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -826,7 +829,7 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
     res.objects.dedup();
     // Young objects are alive only if something alive points at them.
     let is_young = |addr: u64| young_pages.contains(&(addr & !(CHUNK - 1)));
-    if res.objects.iter().any(|f| is_young(f.addr)) {
+    if !ctl.all_young && res.objects.iter().any(|f| is_young(f.addr)) {
         let t1 = Instant::now();
         let young = Young::new(&p, h.t, young_objs);
         // Old objects longer than a chunk (large object pages) are roots
