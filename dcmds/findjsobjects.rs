@@ -127,7 +127,14 @@ fn findjsobjects(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> Dcmd
 
     if inv.addr_given {
         let g = f.group(inv.dot).ok_or_else(|| {
-            DcmdError::Failed(format!("{:x} is not one of the JS objects ::findjsobjects found", inv.dot))
+            if f.is_garbage(inv.dot) {
+                DcmdError::Failed(format!(
+                    "{:x} is not one of the JS objects ::findjsobjects found: it looks like a dead one (garbage; -g keeps young ones)",
+                    inv.dot
+                ))
+            } else {
+                DcmdError::Failed(format!("{:x} is not one of the JS objects ::findjsobjects found", inv.dot))
+            }
         })?;
         for m in &g.members {
             writeln!(out, "{m:x}")?;

@@ -148,6 +148,19 @@ fn statistics_count_garbage_apart() {
         let qux: u64 = parse_table(&c, &out).iter().filter(|r| r.constructor == "Qux" && r.props == ["q"]).map(|r| r.count).sum();
         let live: u64 = c.expected("young.Qux").and_then(|v| v.parse().ok()).unwrap_or(0);
         assert_eq!(qux, live + made, "{}: -g", c.name());
+        // A dead one is named as such when asked about.
+        let expand = |cmd: String| -> BTreeSet<u64> {
+            let (code, out, err) = run_jmdb(&[core.to_str().unwrap(), "-e", &cmd]);
+            assert_eq!(code, 0, "{}: {cmd}: {err}", c.name());
+            out.lines().filter_map(|l| u64::from_str_radix(l.trim(), 16).ok()).collect()
+        };
+        let all = expand("::findjsobjects -g -c Qux -l".into());
+        let alive = expand("::findjsobjects -c Qux -l".into());
+        let dead: Vec<&u64> = all.difference(&alive).collect();
+        assert_eq!(dead.len() as u64, made, "{}", c.name());
+        let (code, _, err) = run_jmdb(&[core.to_str().unwrap(), "-e", &format!("{:x}::findjsobjects", dead[0])]);
+        assert_ne!(code, 0, "{}", c.name());
+        assert!(err.contains("dead one"), "{}: {err}", c.name());
         // A second run in the same session reuses the scan.
         let (code, out, err) = run_jmdb(&[core.to_str().unwrap(), "-e", "::findjsobjects -v ! head -1", "-e", "::findjsobjects -v ! head -1"]);
         assert_eq!(code, 0, "{}: {err}", c.name());

@@ -905,8 +905,11 @@ pub struct Findings {
     /// in `group_ix` (two flat arrays: heaps hold tens of millions).
     pub objects: Vec<u64>,
     pub group_ix: Vec<u32>,
-    /// JS objects that looked alive but were found in free space.
+    /// JS objects that looked alive but are dead: in free space, or young
+    /// and unreached.
     pub garbage: u64,
+    /// Their addresses (tagged), sorted.
+    pub garbage_objects: Vec<u64>,
     pub stats: ScanStats,
     /// Time spent grouping (reading constructors and property names).
     pub group_time: Duration,
@@ -922,6 +925,10 @@ impl Findings {
     pub fn group(&self, addr: u64) -> Option<&Group> {
         let i = self.objects.binary_search(&addr).ok()?;
         self.groups.get(*self.group_ix.get(i)? as usize)
+    }
+    /// Is `addr` (tagged) a JS object the scan judged dead?
+    pub fn is_garbage(&self, addr: u64) -> bool {
+        self.garbage_objects.binary_search(&addr).is_ok()
     }
 }
 
@@ -1210,6 +1217,7 @@ pub fn group(h: &Heap, s: &HeapScan) -> Findings {
         objects,
         group_ix,
         garbage: s.garbage.len() as u64,
+        garbage_objects: s.garbage.iter().map(|f| f.addr).collect(),
         stats: s.stats.clone(),
         group_time: t0.elapsed(),
         unreadable,
