@@ -186,9 +186,10 @@ pub fn external_resource(h: &Heap, addr: u64) -> Result<u64, V8Error> {
 /// A sliced string's parent and a thin string's actual string are flat:
 /// sequential or external (src/objects/string.h); anything else is
 /// corrupt memory, and would let a walk go round in circles.
-fn flat_target(h: &Heap, s: u64, what: &'static str, target: u64) -> Result<(), V8Error> {
-    match info(h, target)?.repr {
-        StrRepr::Seq | StrRepr::External => Ok(()),
+fn flat_target(h: &Heap, s: u64, what: &'static str, target: u64) -> Result<Info, V8Error> {
+    let i = info(h, target)?;
+    match i.repr {
+        StrRepr::Seq | StrRepr::External => Ok(i),
         r => Err(V8Error::bad(s, what, format!("it points at {target:#x}, a {r:?} string, not a flat one"))),
     }
 }
@@ -201,12 +202,12 @@ pub fn read_string(h: &Heap, addr: u64, max: usize) -> Result<JsString, V8Error>
     let mut sink = Sink { out: String::with_capacity(want.min(1 << 20) as usize), pending_hi: None };
     let l = &h.v8.layout;
     // Ranges still to copy, last one first.
-    let mut stack: Vec<(u64, u64, u64)> = vec![(addr, 0, want)];
+    // Each entry carries its string's header when already read.
+    let mut stack: Vec<(u64, u64, u64, Option<Info>)> = vec![(addr, 0, want, Some(top))];
     let mut visits = 0u64;
     let mut degenerate = std::collections::HashSet::new();
     let mut cut = false;
-    let mut first = Some(top);
-    while let Some((s, start, n)) = stack.pop() {
+    while let Some((s, start, n, known)) = stack.pop() {
         if n == 0 {
             continue;
         }
@@ -215,7 +216,7 @@ pub fn read_string(h: &Heap, addr: u64, max: usize) -> Result<JsString, V8Error>
             cut = true;
             break;
         }
-        let i = match first.take() {
+        let i = match known {
             Some(i) => i,
             None => info(h, s)?,
         };
@@ -235,8 +236,9 @@ pub fn read_string(h: &Heap, addr: u64, max: usize) -> Result<JsString, V8Error>
             StrRepr::Cons => {
                 let a = h.field(s, &l.cons_first)?;
                 let b = h.field(s, &l.cons_second)?;
-                let alen = info(h, a)?.len;
-                let blen = info(h, b)?.len;
+                let ai = info(h, a)?;
+                let bi = info(h, b)?;
+                let (alen, blen) = (ai.len, bi.len);
                 if alen + blen != i.len {
                     return Err(V8Error::bad(s, "cons string", format!("its parts' lengths {alen} + {blen} are not its length {}", i.len)));
                 }
@@ -250,10 +252,10 @@ pub fn read_string(h: &Heap, addr: u64, max: usize) -> Result<JsString, V8Error>
                 // Push the second part first so the first is copied first.
                 if end > alen {
                     let from = start.max(alen);
-                    stack.push((b, from - alen, end - from));
+                    stack.push((b, from - alen, end - from, Some(bi)));
                 }
                 if start < alen {
-                    stack.push((a, start, end.min(alen) - start));
+                    stack.push((a, start, end.min(alen) - start, Some(ai)));
                 }
             }
             StrRepr::Sliced => {
@@ -262,13 +264,13 @@ pub fn read_string(h: &Heap, addr: u64, max: usize) -> Result<JsString, V8Error>
                 if off < 0 {
                     return Err(V8Error::bad(s, "sliced string", format!("offset {off}")));
                 }
-                flat_target(h, s, "sliced string", parent)?;
-                stack.push((parent, start + off as u64, n));
+                let pi = flat_target(h, s, "sliced string", parent)?;
+                stack.push((parent, start + off as u64, n, Some(pi)));
             }
             StrRepr::Thin => {
                 let actual = h.field(s, &l.thin_actual)?;
-                flat_target(h, s, "thin string", actual)?;
-                stack.push((actual, start, n));
+                let ai = flat_target(h, s, "thin string", actual)?;
+                stack.push((actual, start, n, Some(ai)));
             }
         }
     }
