@@ -169,6 +169,17 @@ impl Slots<'_, '_> {
 
 /// Decode the ScopeInfo at `addr`.
 pub fn scope_info(h: &Heap, addr: u64) -> Result<ScopeInfo, V8Error> {
+    decode(h, addr, true)
+}
+
+/// Decode the ScopeInfo at `addr` without its local names and infos
+/// (`names` and `local_infos` are left empty): what naming a function
+/// needs, without reading every variable name of a big scope.
+pub fn scope_info_header(h: &Heap, addr: u64) -> Result<ScopeInfo, V8Error> {
+    decode(h, addr, false)
+}
+
+fn decode(h: &Heap, addr: u64, full: bool) -> Result<ScopeInfo, V8Error> {
     expect_type(h, addr, "SCOPE_INFO_TYPE", "ScopeInfo")?;
     let l = &h.v8.layout;
     let s = Slots { h, addr, start: l.scopeinfo_slots_start.off()?, ts: l.tagged_size.off()? };
@@ -201,19 +212,28 @@ pub fn scope_info(h: &Heap, addr: u64) -> Result<ScopeInfo, V8Error> {
     let mut names = Vec::with_capacity(n as usize);
     let mut names_table = None;
     if n < max_inline {
-        for i in 0..n {
+        for i in (0..n).filter(|_| full) {
             names.push(opt_string(h, s.get(cur + i)?)?);
         }
         cur += n;
     } else {
         let table = s.get(cur)?;
-        names = hashed_names(h, table, n)?;
+        if full {
+            names = hashed_names(h, table, n)?;
+        }
         names_table = Some(table);
         cur += 1;
     }
+    // The infos are Smis: checking them (all, or the first and last) is
+    // what catches a layout that does not fit this ScopeInfo.
     let mut local_infos = Vec::with_capacity(n as usize);
     for i in 0..n {
-        local_infos.push(s.smi(cur + i, "context_local_infos")?);
+        if full || i == 0 || i + 1 == n {
+            let v = s.smi(cur + i, "context_local_infos")?;
+            if full {
+                local_infos.push(v);
+            }
+        }
     }
     cur += n;
     if bit(&l.scopeinfo_flag_has_saved_class_variable_bit) {

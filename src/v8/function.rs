@@ -15,7 +15,7 @@
 //! Sources: src/objects/shared-function-info.{tq,h}, src/objects/js-function.tq,
 //! src/objects/function-kind.h. Offsets come from [`super::layout`].
 
-use super::context::{scope_info, ScopeInfo};
+use super::context::{scope_info_header, ScopeInfo};
 use super::string::read_string;
 use super::{Heap, V8Error};
 
@@ -339,7 +339,7 @@ pub fn sfi_name(h: &Heap, sfi: u64) -> Result<String, V8Error> {
         return Ok(read_string(h, v, MAX_NAME)?.text);
     }
     if h.v8.types.is(t, "SCOPE_INFO_TYPE") {
-        let si = scope_info(h, v)?;
+        let si = scope_info_header(h, v)?;
         return Ok(si.function_name.unwrap_or_default());
     }
     Err(V8Error::bad(sfi, "SharedFunctionInfo", format!("its name_or_scope_info is a {}", h.type_name(t))))
@@ -349,10 +349,13 @@ pub fn sfi_name(h: &Heap, sfi: u64) -> Result<String, V8Error> {
 pub fn sfi_info(h: &Heap, sfi: u64) -> Result<SfiInfo, V8Error> {
     expect_type(h, sfi, "SHARED_FUNCTION_INFO_TYPE", "SharedFunctionInfo")?;
     let l = &h.v8.layout;
-    let name = sfi_name(h, sfi)?;
     let si: Option<ScopeInfo> = match sfi_scope_info(h, sfi)? {
-        Some(a) => Some(scope_info(h, a)?),
+        Some(a) => Some(scope_info_header(h, a)?),
         None => None,
+    };
+    let name = match &si {
+        Some(si) => si.function_name.clone().unwrap_or_default(),
+        None => sfi_name(h, sfi)?,
     };
     // The first SFI field holds the UncompiledData of a lazy function.
     let data = match l.sfi_trusted_function_data.off() {
