@@ -175,8 +175,10 @@ DESCRIPTION
 EXAMPLES
   > 2a00000000::v8type
   Smi: 42
-  > 3b4e1c2a1a29::v8type
-  3b4e1c2a1a29: HEAP_NUMBER_TYPE (130), class HeapNumber: 3.14159
+  > 294b658df459::v8type
+  294b658df459: HEAP_NUMBER_TYPE (130), class HeapNumber: 3.5
+  > 277b20331941::v8type
+  277b20331941: BIG_INT_BASE_TYPE (129, derived), class BigInt: 1180591620717411303424n
 ";
 
 const V8TYPES_HELP: &str = "\
@@ -254,13 +256,17 @@ OPTIONS
   -v      show the structure first
 
 EXAMPLES
-  > 3a5f7c2e9b41::v8str
+  > 294b658dcb89::v8str
   hello jmdb
-  > 3a5f7c2eaf19::v8str -v
-  3a5f7c2eaf19 CONS_ONE_BYTE_STRING_TYPE cons one-byte length 54
-    3a5f7c2eae11 ONE_BYTE_STRING_TYPE seq one-byte length 27
-    3a5f7c2eae61 ONE_BYTE_STRING_TYPE seq one-byte length 27
+  > 277b20333c91::v8str -v
+  277b20333c91 CONS_ONE_BYTE_STRING_TYPE cons one-byte length 54
+    294b658dbcf9 INTERNALIZED_ONE_BYTE_STRING_TYPE seq one-byte length 27
+    294b658dbd49 INTERNALIZED_ONE_BYTE_STRING_TYPE seq one-byte length 27
   left-half-of-a-cons-string/right-half-of-a-cons-string
+  > 294b658e6399::v8str -v -N 20
+  294b658e6399 EXTERNAL_ONE_BYTE_STRING_TYPE external one-byte length 1100000 resource 1460d380 data 7f5e3867e010
+  external-one-byte/ex
+  jmdb: 294b658e6399: string cut at 20 of 1100000 characters (-N 0 prints all)
 ";
 
 const V8PRINT_HELP: &str = "\
@@ -277,17 +283,32 @@ DESCRIPTION
 
   Parent classes come from the v8dbg_parent_* metadata, which only Node
   18 and 20 carry; for later versions jmdb knows the ancestry of the
-  classes that have fields (src/objects/*.tq).
+  classes that have fields (src/objects/*.tq). A parent's field is shown
+  as Parent::field.
+
+  Fields the metadata lacks but jmdb's layout table knows (a JSArray's
+  length, a JSPromise's result and flags, a JSProxy's target and handler,
+  a bound function's target, this and arguments, ...) are added, marked
+  [layout]. Metadata entries that only mark where a variable-length part
+  starts (JSObject::internal_fields, FixedArray::data, the characters of
+  a sequential string) are shown as such, not read.
 
 EXAMPLES
-  > 3a5f7c2eaf19::v8print
-  3a5f7c2eaf19 ConsString {
-      0 map (Map) = 2f1c2a1c0e89: MAP_TYPE
-     12 length (int32_t) = 54
-     16 first (String) = 3a5f7c2eae11: ONE_BYTE_STRING_TYPE \"left-half-of-a-cons-string/\"
-     24 second (String) = 3a5f7c2eae61: ONE_BYTE_STRING_TYPE \"right-half-of-a-cons-string\"
+  > 277b20333c91::v8print
+  277b20333c91 ConsString {
+         0 HeapObject::map (Map) = 6d5afcc0211: MAP_TYPE
+        12 String::length (int32_t) = 54
+        16 first (String) = 294b658dbcf9: INTERNALIZED_ONE_BYTE_STRING_TYPE \"left-half-of-a-cons-string/\"
+        24 second (String) = 294b658dbd49: INTERNALIZED_ONE_BYTE_STRING_TYPE \"right-half-of-a-cons-string\"
   }
-  > 3a5f7c2eaf19::v8print HeapObject
+  > 277b2032fe59::v8print
+  277b2032fe59 JSArray {
+         0 HeapObject::map (Map) = 431d7e5fdc1: MAP_TYPE
+         8 JSReceiver::raw_properties_or_hash (Tagged_Object_) = 6d5afcc0c31: FIXED_ARRAY_TYPE
+        16 JSObject::elements (Object) = 294b658deb71: FIXED_ARRAY_TYPE
+        24 length (Object) [layout] = Smi 3
+  }
+  > 277b20333c91::v8print HeapObject
 ";
 
 const V8ARRAY_HELP: &str = "\
@@ -305,10 +326,12 @@ DESCRIPTION
   their `elements` field points to (see ::v8print).
 
 EXAMPLES
-  > 3a5f7c2ea001::v8array
-  [0] 200000000 Smi 2
-  [1] 3a5f7c2ea2d1 ONE_BYTE_INTERNALIZED_STRING_TYPE \"two\"
-  > 3a5f7c2ea001::v8array | ::v8type
+  > 294b658deb71::v8array
+  [0] 294b658dcd49: INTERNALIZED_ONE_BYTE_STRING_TYPE \"a\"
+  [1] 277b2032ff61: JS_OBJECT_TYPE
+  [2] 6d5afcc0099: null
+  [3] 277b2032ffa1: JS_ARRAY_TYPE
+  > 294b658deb71::v8array | ::v8type
 ";
 
 const V8INTERNAL_HELP: &str = "\
@@ -317,16 +340,16 @@ SYNOPSIS
 
 DESCRIPTION
   Prints internal (embedder) field IDX of the JS API object at ADDR: the
-  raw word V8 keeps for the embedder. For Node's native wrappers (TCP,
-  Zlib, FSReqCallback...) field 0 or 1 points to the C++ object; when the
-  word points to an object whose first word is a vtable, the vtable's
-  symbol is shown. Fields are counted from 0; the object's field count is
-  in its map (the space between the JSObject header and its in-object
-  properties).
+  raw word V8 keeps for the embedder. For Node's native wrappers
+  (BaseObjects: TCP, Zlib, binding data...) field 1 points to the C++
+  object; when the word points to an object whose first word is a
+  vtable, the vtable's symbol is shown. Fields are counted from 0; the
+  object's field count comes from its map (the space between the header,
+  one word longer from V8 13, and its in-object properties).
 
 EXAMPLES
-  > 3a5f7c2e1231::v8internal 1
-  55d3c1e0a7f0 (vtable for node::TCPWrap+16)
+  > 277b20301fd9::v8internal 1
+  1c663b60 ({vtable(node::fs::BindingData)}+0x10)
 ";
 
 fn parse_num(s: &str) -> Option<u64> {
