@@ -517,6 +517,16 @@ fn global_object_and_native_wrappers() {
         let ctor = side_val(&c, "zlibHandle", "constructor");
         assert!(zlib.starts_with(&format!("{ctor} {{\n    [internal fields]: [ 0x")), "{n}: {zlib}");
         assert!(zlib.contains("[function processCallback 0x") && zlib.contains("\"onerror\": [function zlibOnError 0x"), "{n}: {zlib}");
+        // The same fields %DebugPrint lists (`embedder fields: N`).
+        let dp = c.read("stdout.txt");
+        let section = dp.split("JMDB-VALUE zlibHandle\n").nth(1).unwrap_or("");
+        let count: usize = section
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("- embedder fields: "))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{n}: no embedder field count in %DebugPrint"));
+        let fields = zlib.lines().nth(1).unwrap_or("");
+        assert_eq!(fields.matches(", ").count() + 1, count, "{n}: {fields}");
     }
 }
 

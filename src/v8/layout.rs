@@ -427,6 +427,9 @@ layout_table! {
     property_cell_name: [] ; (ALL.0, ALL.1, 8, "src/objects/property-cell.tq: name; checked on Node 18/22/26 cores");
     property_cell_details: [] ; (ALL.0, ALL.1, 16, "src/objects/property-cell.tq: property_details_raw Smi");
     property_cell_value: [] ; (ALL.0, ALL.1, 24, "src/objects/property-cell.tq: value");
+    /// Where an API object's embedder (internal) fields start: after the
+    /// JSObject header, and from V8 13 after its cpp_heap_wrappable word.
+    js_api_embedder_fields_start: [] ; (0, 1299, 24, "src/objects/js-objects.tq: JSAPIObjectWithEmbedderSlots; checked on Node 18-22 cores against %DebugPrint"), (1300, 9999, 32, "src/objects/js-objects.tq: cpp_heap_wrappable first (13.x+); checked on Node 24/26 cores against %DebugPrint");
     /// HOLE_TYPE, for the Hole objects of V8 12+ (the_hole, hash-table and
     /// property-cell holes); V8 14.6 does not export it. Needed because the
     /// hole's NaN word can sit in an undumped guard page of a core.

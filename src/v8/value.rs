@@ -347,7 +347,7 @@ impl Decoder<'_, '_> {
     /// shown raw.
     fn embedder_fields(&mut self, v: u64, level: usize) -> Vec<JsValue> {
         let h = self.h;
-        let Ok(header) = h.v8.layout.js_object_header_size.off() else { return Vec::new() };
+        let Ok(header) = h.v8.layout.js_api_embedder_fields_start.off() else { return Vec::new() };
         let Ok(mi) = h.map(v).and_then(|m| object::map_info(h, m)) else { return Vec::new() };
         let end = mi.inobject_start_words * 8;
         let mut out = Vec::new();
