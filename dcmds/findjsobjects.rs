@@ -68,10 +68,11 @@ DESCRIPTION
   objects of earlier cycles with their maps intact). A young object is
   alive when a word of an old-generation object, of a thread's live stack
   or of a binary's writable data points at it, or a live young object
-  does. Pointers held only in malloc'd memory (global handles, the
-  microtask queue) are not followed, as the collector's freed worklists
-  there hold thousands of stale ones: a young object only native code
-  holds is counted as garbage. -g keeps every young object instead.
+  does. From malloc'd memory only pointers to microtasks are followed
+  (the pending-microtask queue lives there); other pointers there are not,
+  as the collector's freed worklists hold thousands of stale ones: a young
+  object only native code holds (a global handle) is counted as garbage.
+  -g keeps every young object instead.
 
   The scan runs in parallel, prints a progress line on stderr when it
   takes more than a second, and stops on Ctrl-C. It runs once per

@@ -7,7 +7,8 @@
 //! fixture also made 33000 Foo and 5500 Bar objects that died before the
 //! last GC: they must not show up in the counts. After the snapshot it made
 //! young-generation objects: 40 live Qux (reachable from the global), 5
-//! live Quux (only in a local variable: the stack) and 600 dead Qux, which
+//! live Quux (only in a local variable: the stack), 30 live Pend (only
+//! through pending microtasks: a malloc'd queue) and 600 dead Qux, which
 //! sit in the young generation with their maps intact: only the live ones
 //! count.
 
@@ -96,7 +97,7 @@ fn counts_equal_the_heap_snapshot() {
             assert_eq!(g.nprops, g.props.len() as u64, "{}: {class} #PROPS", c.name());
         }
         // Young objects: the live ones, not the garbage beside them.
-        for (class, prop) in [("Qux", "q"), ("Quux", "u")] {
+        for (class, prop) in [("Qux", "q"), ("Quux", "u"), ("Pend", "p")] {
             let want: u64 = c.expected(&format!("young.{class}")).and_then(|v| v.parse().ok()).unwrap_or_else(|| panic!("{}: no expected.young.{class}", c.name()));
             let n: u64 = rows.iter().filter(|r| r.constructor == class && r.props == [prop]).map(|r| r.count).sum();
             assert_eq!(n, want, "{}: young {class}: ::findjsobjects {n}, live {want}", c.name());

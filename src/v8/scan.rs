@@ -423,7 +423,7 @@ struct ChunkOut {
     overhang: Vec<(u64, u64, bool)>,
     /// Young-generation pages only: every object recognised, as (untagged
     /// start, size; 0 when unknown), for the liveness pass.
-    young_objs: Vec<(u64, u64)>,
+    young_objs: Vec<(u64, u64, u64)>,
     /// Free space extents (untagged), for the liveness pass's roots.
     free: Vec<(u64, u64)>,
 }
@@ -502,7 +502,7 @@ fn scan_chunk(p: &Params, h: Heap, base: u64, bytes: &[u8], young: bool) -> Chun
         };
         out.heap_objects += 1;
         if young && !in_free {
-            out.young_objs.push((a, size.unwrap_or(0)));
+            out.young_objs.push((a, size.unwrap_or(0), w));
         }
         match size {
             Some(s) if s >= 8 => {
@@ -607,7 +607,20 @@ struct Young<'a> {
     t: &'a Target,
     /// (untagged start, end), sorted by start.
     objs: Vec<(u64, u64)>,
+    /// Which of them are microtasks (the queue that holds them is malloc'd).
+    task: Vec<bool>,
 }
+
+/// Microtasks: young objects a pointer from malloc'd memory keeps alive
+/// (the microtask queue's ring buffer is malloc'd; the collector's stale
+/// worklists hold JS objects and arrays, not these).
+const MICROTASK_TYPES: [&str; 5] = [
+    "CALLABLE_TASK_TYPE",
+    "CALLBACK_TASK_TYPE",
+    "PROMISE_FULFILL_REACTION_JOB_TASK_TYPE",
+    "PROMISE_REJECT_REACTION_JOB_TASK_TYPE",
+    "PROMISE_RESOLVE_THENABLE_JOB_TASK_TYPE",
+];
 
 /// The x86-64 ABI's red zone: leaf code may keep live data this far
 /// below the stack pointer.
@@ -618,19 +631,26 @@ const RED_ZONE: u64 = 128;
 const MAX_YOUNG_TRACE: usize = 1 << 26;
 
 impl<'a> Young<'a> {
-    fn new(p: &'a Params, t: &'a Target, mut objs: Vec<(u64, u64)>) -> Young<'a> {
+    fn new(p: &'a Params, h: &Heap<'a>, mut objs: Vec<(u64, u64, u64)>) -> Young<'a> {
         objs.sort();
-        objs.dedup_by_key(|(a, _)| *a);
+        objs.dedup_by_key(|(a, _, _)| *a);
+        let tasks: HashSet<u16> = MICROTASK_TYPES.iter().filter_map(|n| h.v8.types.num(n)).collect();
+        let mut task_maps: AddrMap<bool> = AddrMap::default();
+        let mut task = Vec::with_capacity(objs.len());
+        for &(_, _, m) in &objs {
+            let t = *task_maps.entry(m).or_insert_with(|| h.map_instance_type(m).is_ok_and(|t| tasks.contains(&t)));
+            task.push(t);
+        }
         let n = objs.len();
         let mut out = Vec::with_capacity(n);
         for i in 0..n {
-            let (a, size) = objs[i];
+            let (a, size, _) = objs[i];
             let page_end = (a & !(CHUNK - 1)) + CHUNK;
             let next = objs.get(i + 1).map(|o| o.0).filter(|&b| b < page_end).unwrap_or(page_end);
             let end = if size > 0 { a + size } else { next };
             out.push((a, end.max(a + 8)));
         }
-        Young { p, t, objs: out }
+        Young { p, t: h.t, objs: out, task }
     }
 
     /// The index of the object starting at untagged `a`.
@@ -690,6 +710,39 @@ impl<'a> Young<'a> {
                 a = next;
             }
         }
+        // Other anonymous writable memory (malloc'd: handles, the microtask
+        // queue, and stale worklists): roots for microtasks only.
+        let mut task_regions: Vec<(u64, u64)> = Vec::new();
+        if self.task.iter().any(|t| *t) {
+            for s in &self.t.core.segments {
+                let w = s.flags & object::elf::PF_W.0 != 0;
+                let x = s.flags & object::elf::PF_X.0 != 0;
+                let stack = stacks.iter().any(|sp| *sp >= s.vaddr && *sp < s.end());
+                let file = self.t.core.files.iter().any(|f| f.start < s.end() && f.end > s.vaddr);
+                if !w || x || stack || file {
+                    continue;
+                }
+                let end = s.vaddr.saturating_add(s.present.min(s.memsz));
+                let mut a = s.vaddr;
+                while a < end {
+                    let next = ((a / CHUNK) + 1).saturating_mul(CHUNK).min(end);
+                    if !page_set.contains(&(a & !(CHUNK - 1))) {
+                        task_regions.push((a, next));
+                    }
+                    a = next;
+                }
+            }
+        }
+        let task_roots: Vec<usize> = task_regions
+            .par_iter()
+            .flat_map_iter(|&(a, b)| {
+                let mut out = Vec::new();
+                if let Some(bytes) = self.t.core_slice(a, (b - a) as usize) {
+                    self.hits(young, bytes, &[], a, &mut out);
+                }
+                out.into_iter().filter(|k| self.task[*k])
+            })
+            .collect();
         let roots: Vec<Vec<usize>> = regions
             .par_iter()
             .map(|&(a, b)| {
@@ -710,7 +763,7 @@ impl<'a> Young<'a> {
         }
         let mut marked = vec![false; self.objs.len()];
         let mut work: Vec<usize> = Vec::new();
-        for k in roots.into_iter().flatten() {
+        for k in roots.into_iter().flatten().chain(task_roots) {
             if !marked[k] {
                 marked[k] = true;
                 work.push(k);
@@ -794,7 +847,7 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
     }
     let mut res = HeapScan::default();
     let mut overhang: Vec<(u64, u64, bool)> = Vec::new();
-    let mut young_objs: Vec<(u64, u64)> = Vec::new();
+    let mut young_objs: Vec<(u64, u64, u64)> = Vec::new();
     let mut free: Vec<(u64, u64)> = Vec::new();
     for o in outs.into_iter().flatten() {
         res.objects.extend(o.objects);
@@ -831,7 +884,7 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
     let is_young = |addr: u64| young_pages.contains(&(addr & !(CHUNK - 1)));
     if !ctl.all_young && res.objects.iter().any(|f| is_young(f.addr)) {
         let t1 = Instant::now();
-        let young = Young::new(&p, h.t, young_objs);
+        let young = Young::new(&p, h, young_objs);
         // Old objects longer than a chunk (large object pages) are roots
         // beyond their first chunk too.
         let tails: Vec<(u64, u64)> = overhang
