@@ -74,6 +74,12 @@ DESCRIPTION
   object only native code holds (a global handle) is counted as garbage.
   -g keeps every young object instead.
 
+  Old-generation objects that died after the last full collection, or
+  whose page the sweeper had not yet swept when the process died, are
+  still counted: they look exactly like live ones. Counts equal a heap
+  snapshot's (which collects first) when the core was taken after a full
+  GC had finished sweeping.
+
   The scan runs in parallel, prints a progress line on stderr when it
   takes more than a second, and stops on Ctrl-C. It runs once per
   session; later invocations reuse it.
