@@ -86,6 +86,9 @@ DESCRIPTION
   The line table comes from the Script when V8 computed it, else from the
   Script's source.
 
+  Into a pipe it prints the function's context (for ::v8context,
+  ::jsclosure-style digging), or a bound function's target.
+
 OPTIONS
   none
 
@@ -149,7 +152,8 @@ SYNOPSIS
   addr::jsclosure [-a]
 
 DESCRIPTION
-  Prints the variables the JSFunction at addr captured: the
+  Prints the variables the JSFunction at addr (or a bound function's
+  target; or, given a Context, that context) captured: the
   context-allocated variables of its context, named by the context's
   ScopeInfo, one per line as
 
@@ -165,6 +169,10 @@ DESCRIPTION
 
   Only variables some closure uses are context-allocated: the others live
   on the stack while their function runs and are gone afterwards.
+
+  Into a pipe it prints the values' addresses, one per line, so
+  `addr::jsclosure | ::jsprint` prints every captured value (numbers a
+  ContextCell keeps unboxed are left out).
 
 OPTIONS
   -a   also print the enclosing scopes' variables, outward to the script
@@ -199,6 +207,8 @@ DESCRIPTION
   shown with the value it holds. A native context's slots are listed
   without names.
 
+  Into a pipe it prints every slot's word, one per line.
+
 OPTIONS
   none
 
@@ -232,6 +242,9 @@ DESCRIPTION
 
   Node 18 to 22 and Node 24 on use different ScopeInfo layouts; both are
   decoded (see docs/v8-layouts.md 2.1).
+
+  Into a pipe it prints the outer ScopeInfo (nothing at the outermost), so
+  `addr::v8scopeinfo | ::v8scopeinfo` shows the enclosing scope.
 
 OPTIONS
   none
@@ -396,7 +409,19 @@ fn jsfunction(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdRes
     no_operands(&o)?;
     let addr = need_addr(inv)?;
     let h = s.heap()?;
-    match function::callable(&h, addr)? {
+    let c = function::callable(&h, addr)?;
+    if inv.piped_out {
+        // Into a pipe: what to look at next.
+        match &c {
+            Callable::Function(f) => match f.context {
+                Some(ctx) => writeln!(out, "{ctx:#x}")?,
+                None => return Err(DcmdError::Failed(format!("{addr:#x}: the function has no context"))),
+            },
+            Callable::Bound(b) => writeln!(out, "{:#x}", b.target)?,
+        }
+        return Ok(());
+    }
+    match c {
         Callable::Function(f) => write_function(&h, &f, out),
         Callable::Bound(b) => write_bound(&h, &b, out),
     }
@@ -448,15 +473,27 @@ fn jsclosure(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResu
     no_operands(&o)?;
     let addr = need_addr(inv)?;
     let h = s.heap()?;
-    let f = unbound(&h, addr)?;
     let depth = if o.has('a') { MAX_CONTEXT_DEPTH } else { 1 };
-    let scopes = context::closure_scopes(&h, f, depth)?;
+    // A context itself is accepted too (what `addr::jsfunction |` gives).
+    let scopes = if context::is_context(&h, addr) {
+        context::context_scopes(&h, addr, depth)?
+    } else {
+        context::closure_scopes(&h, unbound(&h, addr)?, depth)?
+    };
     for sc in &scopes {
-        if o.has('a') {
+        if o.has('a') && !inv.piped_out {
             writeln!(out, "context {:#x} ({} scope):", sc.context, sc.scope_type.name())?;
         }
         let indent = if o.has('a') { "  " } else { "" };
         for v in &sc.vars {
+            if inv.piped_out {
+                // The values, for ::jsprint; a number a ContextCell keeps
+                // unboxed is not a JS object, so it is left out.
+                if let SlotValue::Tagged(t) = v.value {
+                    writeln!(out, "{t:#x}")?;
+                }
+                continue;
+            }
             writeln!(out, "{indent}\"{}\": {}", v.name, var_value(&h, v))?;
         }
     }
@@ -469,6 +506,14 @@ fn v8context(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResu
     let addr = need_addr(inv)?;
     let h = s.heap()?;
     let c = context::context(&h, addr)?;
+    if inv.piped_out {
+        // Every slot's word, for ::jsprint or ::v8context.
+        for i in 0..c.length {
+            s.check_interrupt()?;
+            writeln!(out, "{:#x}", context::context_slot(&h, addr, i)?)?;
+        }
+        return Ok(());
+    }
     writeln!(out, "{:#x}: {}, {} slots", c.addr, c.type_name, c.length)?;
     let si = context::scope_info(&h, c.scope_info);
     match &si {
@@ -516,6 +561,13 @@ fn v8scopeinfo(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdRe
     let addr = need_addr(inv)?;
     let h = s.heap()?;
     let si = context::scope_info(&h, addr)?;
+    if inv.piped_out {
+        // The enclosing scope, to walk outward with ::v8scopeinfo.
+        if let Some(o) = si.outer {
+            writeln!(out, "{o:#x}")?;
+        }
+        return Ok(());
+    }
     let strict = if si.strict { "strict" } else { "sloppy" };
     writeln!(out, "{:#x}: ScopeInfo, {} scope, {strict}", si.addr, si.scope_type.name())?;
     writeln!(out, "  flags:            {:#x}", si.flags)?;

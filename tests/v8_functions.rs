@@ -581,3 +581,31 @@ fn values_fixture_functions() {
         assert_eq!(get("label"), c.expected("values.counter.captured_label").map(|s| format!("\"{s}\"")), "{}: {vars:?}", c.name());
     }
 }
+
+#[test]
+fn pipelines_follow_functions_contexts_and_scopes() {
+    for c in closures_cores() {
+        let addrs = addresses(&c);
+        let counter = &addrs["counter"];
+        // The captured values, one address per line, into ::jsprint.
+        let out = run_ok(&c, &format!("{counter}::jsclosure | ::jsprint"));
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(&lines[..4], ["7", "8", "\"counter-label\"", "5"], "{}:\n{out}", c.name());
+        assert!(out.contains("\"step\": 1"), "{}:\n{out}", c.name());
+        // A function into a pipe gives its context; ::jsclosure takes it.
+        let direct = run_ok(&c, &format!("{counter}::jsclosure"));
+        assert_eq!(run_ok(&c, &format!("{counter}::jsfunction | ::jsclosure")), direct, "{}", c.name());
+        let ctx = debugprint_field(&c, "counter", "context");
+        assert_eq!(hex(run_ok(&c, &format!("{counter}::jsfunction")).lines().find(|l| l.contains("context:")).unwrap().split_whitespace().last().unwrap()), hex(&ctx));
+        assert_eq!(run_ok(&c, &format!("{ctx}::v8context | ::head -n 2")).lines().count(), 2, "{}", c.name());
+        // A bound function gives its target.
+        let t = run_ok(&c, &format!("{}::jsfunction | ::jsfunction", addrs["bound"]));
+        assert_eq!(t.lines().next(), Some(format!("{}: function inner", addrs["inner"]).as_str()), "{}:\n{t}", c.name());
+        // A ScopeInfo gives its outer ScopeInfo: makeCounter's is the module wrapper's.
+        let cout = run_ok(&c, &format!("{ctx}::v8context"));
+        let si = field(&cout, "scope info").unwrap().split_whitespace().next().unwrap().to_string();
+        let outer = run_ok(&c, &format!("{si}::v8scopeinfo | ::v8scopeinfo"));
+        assert!(outer.lines().next().unwrap().ends_with("ScopeInfo, function scope, sloppy"), "{}:\n{outer}", c.name());
+        assert!(outer.contains("    makeCounter "), "{}:\n{outer}", c.name());
+    }
+}

@@ -386,7 +386,7 @@ pub fn context(h: &Heap, addr: u64) -> Result<Context, V8Error> {
     }
     let t = h.instance_type(addr)?;
     if !h.is_context_type(t) {
-        return Err(V8Error::bad(addr, "Context", format!("its type is {}", h.type_name(t))));
+        return Err(V8Error::bad(addr, "Context", format!("its type is {}", super::function::type_name(h, t))));
     }
     let l = &h.v8.layout;
     let len = h.smi_field(addr, &l.context_length)?;
@@ -501,7 +501,14 @@ pub struct ScopeVars {
 /// each with its variables; stops at the native context.
 pub fn closure_scopes(h: &Heap, func: u64, max_depth: usize) -> Result<Vec<ScopeVars>, V8Error> {
     shared_info(h, func)?; // a JSFunction
-    let mut ctx = h.field(func, &h.v8.layout.js_function_context)?;
+    let ctx = h.field(func, &h.v8.layout.js_function_context)?;
+    context_scopes(h, ctx, max_depth)
+}
+
+/// The context `ctx` and those enclosing it (at most `max_depth`), each
+/// with its variables; stops at the native context.
+pub fn context_scopes(h: &Heap, ctx: u64, max_depth: usize) -> Result<Vec<ScopeVars>, V8Error> {
+    let mut ctx = ctx;
     let mut out = Vec::new();
     let mut seen = std::collections::HashSet::new();
     while out.len() < max_depth.min(MAX_CONTEXT_DEPTH) && is_context(h, ctx) && seen.insert(ctx) {

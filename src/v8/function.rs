@@ -275,7 +275,17 @@ pub(crate) fn expect_type(h: &Heap, addr: u64, ty: &str, what: &'static str) -> 
     if h.v8.types.is(t, ty) {
         Ok(())
     } else {
-        Err(V8Error::bad(addr, what, format!("its type is {}", h.type_name(t))))
+        Err(V8Error::bad(addr, what, format!("its type is {}", type_name(h, t))))
+    }
+}
+
+/// An instance type's name, naming context types too (the metadata does
+/// not).
+pub(crate) fn type_name(h: &Heap, t: u16) -> String {
+    if h.is_context_type(t) {
+        super::context::context_type_name(h, t)
+    } else {
+        h.type_name(t)
     }
 }
 
@@ -286,7 +296,7 @@ pub fn shared_info(h: &Heap, func: u64) -> Result<u64, V8Error> {
     }
     let t = h.instance_type(func)?;
     if !is_function_type(h, t) {
-        return Err(V8Error::bad(func, "JSFunction", format!("its type is {}", h.type_name(t))));
+        return Err(V8Error::bad(func, "JSFunction", format!("its type is {}", type_name(h, t))));
     }
     let sfi = h.field(func, &h.v8.layout.js_function_shared)?;
     expect_type(h, sfi, "SHARED_FUNCTION_INFO_TYPE", "SharedFunctionInfo")
