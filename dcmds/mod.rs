@@ -13,9 +13,10 @@
 use crate::lang::dcmd::Registry;
 
 pub mod dis;
-pub mod findjsobjects;
 pub mod jsfunc;
+pub mod findjsobjects;
 pub mod js;
+pub mod jsstack;
 pub mod meta;
 pub mod process;
 pub mod stack;
@@ -32,7 +33,8 @@ pub fn registry() -> Registry {
     dis::register(&mut r);
     v8::register(&mut r);
     jsfunc::register(&mut r);
-    js::register(&mut r);
     findjsobjects::register(&mut r);
+    js::register(&mut r);
+    jsstack::register(&mut r);
     r
 }

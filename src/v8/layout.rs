@@ -441,4 +441,36 @@ layout_table! {
     off_fp_args: ["off_fp_args"];
     off_fp_bytecode_array: ["off_fp_bytecode_array"];
     off_fp_bytecode_offset: ["off_fp_bytecode_offset"];
+    /// The argument count (with the receiver), a raw intptr below the function.
+    off_fp_argc: [] ; (ALL.0, ALL.1, -24, "src/execution/frame-constants.h: StandardFrameConstants::kArgCOffset; checked on Node 18-26 cores");
+    /// A typed frame's marker at off_fp_context is `type << 1` as a raw
+    /// intptr (a heap pointer there means a JS frame's context).
+    frame_marker_shift: [] ; (ALL.0, ALL.1, 1, "src/execution/frames.h: StackFrame::TypeToMarker; checked against frametype_* on Node 18-26 cores (exit 3 -> 6, stub -> 0x22 on 22)");
+    /// Where a BytecodeArray's bytecodes start (the frame's Smi bytecode
+    /// offset counts from the tagged pointer, so header minus the tag).
+    bytecode_array_data: ["class_BytecodeArray__data"];
+    /// BytecodeArray source_position_table: after constant_pool and
+    /// handler_table in 10.x/11.x, after the wrapper from 12.x.
+    bytecode_array_source_positions: [] ; (0, 1199, 32, "src/objects/code.tq (10.2/11.3): BytecodeArray constant_pool 16, handler_table 24, source_position_table 32; checked on Node 18/20"), (1200, 9999, 24, "src/objects/bytecode-array.h (12.x+): length 8, wrapper 16, source_position_table 24; checked on Node 22-26");
+    /// A ByteArray's bytes, after the map and length.
+    byte_array_data: [] ; (ALL.0, ALL.1, 16, "src/objects/fixed-array.tq: ByteArray / TrustedByteArray bytes");
+    /// What to add to (frame Smi - data + tag) to get the offsets of the
+    /// source position table: 1 on every version (a function's final
+    /// Return, its last byte, is entered in the table at the array's
+    /// length; with it, every frame of the uncaught cores lands on the
+    /// line:column node printed, on Node 18-26).
+    bytecode_offset_table_bias: [] ; (ALL.0, ALL.1, 1, "observed on the Node 18-26 cores against node's printed stacks");
+    /// Stack traces name a method called on a function (`Module._load(...)`)
+    /// by that function's name from V8 13 (node 24/26 print
+    /// `Module._load`), by its constructor (`Function._load`) before.
+    callsite_function_receiver_named: [] ; (0, 1299, 0, "src/objects/call-site-info.cc GetTypeName (<= 12.x); Node 18-22 stderr"), (1300, 9999, 1, "src/objects/call-site-info.cc (13.x+); Node 24/26 stderr");
+    /// Source position tables: 0 = code offset delta as a zigzag int whose
+    /// sign says "statement"; 1 = unsigned `delta << 2 | 2 | is_statement`
+    /// (the same functions' tables compared entry by entry in the Node 24
+    /// and 26 cores; positions decode alike).
+    source_position_code_encoding: [] ; (0, 1399, 0, "src/codegen/source-position-table.cc: EncodeEntry (10.x-13.x)"), (1400, 9999, 1, "src/codegen/source-position-table.cc (14.x); derived from the Node 26 cores");
+    /// Stack traces name a function without its own name by its inferred
+    /// name up to V8 11 (node 18/20 print `Module._load`); from 12 by the
+    /// name property only (node 22 prints `Object..js`).
+    callsite_inferred_names: [] ; (0, 1199, 1, "src/objects/js-function.cc: JSFunction::GetDebugName -> SharedFunctionInfo::DebugName (10.x/11.x); seen in Node 18/20 stderr"), (1200, 9999, 0, "src/objects/js-function.cc: GetDebugName uses the name property (12.x+); seen in Node 22-26 stderr");
 }

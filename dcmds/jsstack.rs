@@ -1,0 +1,393 @@
+//! JavaScript stacks: `::jsstack`, `::jsframe` and the `jsframe` walker.
+//!
+//! The native unwinder walks the thread; [`crate::v8::frames`] says which
+//! frames are V8's and decodes the JavaScript ones. Lines read like node's
+//! own stack traces (`Widget.spin (/app/w.js:21:12)`), one per frame.
+
+use std::io::Write;
+
+use crate::lang::dcmd::{Dcmd, DcmdError, DcmdResult, Invocation, Opts, Registry, Walker};
+use crate::session::Session;
+use crate::target::Target;
+use crate::unwind::{self, DEFAULT_MAX_FRAMES, Stack};
+use crate::v8::frames::{self, Kind, V8Frame};
+use crate::v8::{Heap, function, object, primitive, script};
+
+use super::stack::{frame_name, resolve_thread};
+
+pub fn register(r: &mut Registry) {
+    r.add(Dcmd {
+        name: "jsstack",
+        synopsis: "?[-av] [-f name] [-n lines] [-t thread | -A]",
+        summary: "print the JavaScript and native stack",
+        help: JSSTACK_HELP,
+        options: &["-a", "-v", "-f", "-n", "-t", "-A"],
+        handler: jsstack,
+    });
+    r.add(Dcmd {
+        name: "jsframe",
+        synopsis: ":[-v] [-n lines]",
+        summary: "print the JavaScript frame at a frame pointer",
+        help: JSFRAME_HELP,
+        options: &["-v", "-n"],
+        handler: jsframe,
+    });
+    r.add_walker(Walker {
+        name: "jsframe",
+        summary: "the frame pointers of the JavaScript frames of the selected thread (or of the thread given)",
+        walk: walk_jsframes,
+    });
+}
+
+const JSSTACK_HELP: &str = "\
+SYNOPSIS
+  ::jsstack [-av] [-f name] [-n lines] [-t thread | -A]
+  fp::jsstack [-av] [-f name] [-n lines]
+
+DESCRIPTION
+  Prints the selected thread's stack, innermost frame first, one line
+  per frame: JavaScript frames as node names them in its own stack
+  traces, with the file, line and column,
+    js:     Widget.spin (/app/widget.js:21:12)  [fp interpreted]
+  and native frames as module`symbol+offset:
+    native: node`v8::base::OS::Abort+0x1e  [context]
+  The bracket says how the frame was found: the native unwinder's trust
+  (context, signal, cfi, fp) and, for V8 frames, the frame type
+  (interpreted, baseline, optimized, builtin NAME).
+
+  For interpreted frames the line is the one executing, from the bytecode
+  offset and the source position table. For baseline and optimized
+  frames only the function's definition is known: the location is then
+  followed by (defined here). An anonymous top-level function shows as
+  its location alone, as node prints it.
+
+  V8's internal frames (entry, exit, stub and construct frames, frames
+  that do not decode) are counted, not shown, unless -a is given.
+
+  With an address, the walk starts at the frame whose frame pointer it
+  is (as $C and -a print them); if no thread has it, the address is
+  followed as a frame pointer. A walk that ends other than at the
+  outermost frame ends with a line saying why.
+
+OPTIONS
+  -a         show every frame, internal ones too, each with its frame
+             pointer and V8 frame type
+  -A         every thread, each after a `thread N (tid T)` line
+  -f NAME    only JavaScript frames of functions named NAME (the
+             function's own name or the name node prints)
+  -n LINES   source lines shown around the executing line with -v
+             (default 2)
+  -t THREAD  this thread (a tid, or a number from 1) instead of the
+             selected one
+  -v         for each JavaScript frame, also `this` and each argument
+             (address and short value), the file, and the source around
+             the executing line
+
+EXAMPLES
+  > ::jsstack
+  > ::jsstack -v -n 4
+  > ::jsstack -A
+  > ::jsstack -f spin -v
+";
+
+const JSFRAME_HELP: &str = "\
+SYNOPSIS
+  fp::jsframe [-v] [-n lines]
+
+DESCRIPTION
+  Prints the V8 frame whose frame pointer is fp (as ::jsstack -a and $C
+  print them) as ::jsstack prints it: a JavaScript frame's function and
+  location, or a typed frame's V8 frame type. When fp is a frame of some
+  thread's walked stack, its pc tells the frame's code; otherwise a frame
+  holding a BytecodeArray is taken as interpreted.
+
+OPTIONS
+  -n LINES   source lines around the executing line with -v (default 2)
+  -v         also `this`, the arguments, the file and the source
+
+EXAMPLES
+  > ::walk jsframe | ::jsframe
+  > 7ffcd08a9ff8::jsframe -v
+";
+
+/// How to show each frame.
+struct Show {
+    all: bool,
+    verbose: bool,
+    only: Option<String>,
+    lines: u32,
+}
+
+fn show_opts(o: &Opts) -> Result<Show, DcmdError> {
+    let lines = match o.value('n') {
+        None => 2,
+        Some(w) => w.parse::<u32>().map_err(|_| DcmdError::Usage(format!("bad line count {w:?}")))?.min(1000),
+    };
+    Ok(Show { all: o.has('a'), verbose: o.has('v'), only: o.value('f').map(str::to_string), lines })
+}
+
+fn parse_thread(t: &Target, w: &str) -> Result<usize, DcmdError> {
+    let v = if let Some(h) = w.strip_prefix("0x") {
+        u64::from_str_radix(h, 16).ok()
+    } else if let Some(d) = w.strip_prefix("0t") {
+        d.parse().ok()
+    } else {
+        w.parse().ok()
+    };
+    let v = v.ok_or_else(|| DcmdError::Usage(format!("bad thread {w:?}: want a tid or a thread number")))?;
+    resolve_thread(t, v)
+        .ok_or_else(|| DcmdError::Failed(format!("no thread has tid {v}, and there are {} threads", t.threads.len())))
+}
+
+fn thread_header(t: &Target, i: usize) -> String {
+    let th = &t.threads[i];
+    let mut l = format!("thread {} (tid {})", th.index, th.tid);
+    if i == t.signalled_thread() && t.siginfo().is_some_and(|si| si.signo != 0) {
+        let sig = t.siginfo().map(|si| si.signo).unwrap_or(0);
+        l.push_str(&format!(" <- signal {}", crate::corefile::signal_name(sig).0));
+    }
+    l
+}
+
+/// The stack `::jsstack` shows for thread `i` (from frame pointer `fp`
+/// when given).
+fn walk(t: &Target, i: usize, fp: Option<u64>) -> Stack {
+    let Some(fp) = fp else { return unwind::unwind(t, &t.threads[i].regs, DEFAULT_MAX_FRAMES) };
+    let order = std::iter::once(i).chain((0..t.threads.len()).filter(|&k| k != i));
+    for k in order {
+        let mut st = unwind::unwind(t, &t.threads[k].regs, DEFAULT_MAX_FRAMES);
+        if let Some(n) = st.frames.iter().position(|f| f.fp == Some(fp)) {
+            st.frames.drain(..n);
+            return st;
+        }
+    }
+    unwind::unwind_from_frame_pointer(t, fp, DEFAULT_MAX_FRAMES)
+}
+
+fn jsstack(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult {
+    let o = Opts::parse(&inv.args, "avA", "fnt")?;
+    if let Some(w) = o.operands.first() {
+        return Err(DcmdError::Usage(format!("unexpected argument {w:?}")));
+    }
+    if o.has('A') && o.value('t').is_some() {
+        return Err(DcmdError::Usage("-A and -t cannot be combined".into()));
+    }
+    let show = show_opts(&o)?;
+    let t = s.target()?;
+    if t.threads.is_empty() {
+        return Err(DcmdError::Failed("the core holds no threads".into()));
+    }
+    let which: Vec<usize> = if o.has('A') {
+        (0..t.threads.len()).collect()
+    } else {
+        match o.value('t') {
+            Some(w) => vec![parse_thread(t, w)?],
+            None => vec![s.thread.min(t.threads.len() - 1)],
+        }
+    };
+    let fp = inv.addr_given.then_some(inv.dot);
+    for (n, &i) in which.iter().enumerate() {
+        s.check_interrupt()?;
+        let h = s.heap()?;
+        let st = walk(h.t, i, fp);
+        if o.has('A') && !inv.piped_out {
+            if n > 0 {
+                writeln!(out)?;
+            }
+            writeln!(out, "{}", thread_header(h.t, i))?;
+        }
+        let decoded = frames::decode_stack(&h, &st.frames);
+        render(&h, &decoded, &show, inv, out)?;
+        if !st.end.is_clean() && !inv.piped_out {
+            writeln!(out, "-- stack walk ended early: {}", st.end.describe())?;
+        }
+    }
+    Ok(())
+}
+
+/// Is this frame one of V8's internal ones (hidden without -a)?
+fn is_internal(f: &V8Frame) -> bool {
+    matches!(f.kind, Kind::Typed(_) | Kind::Unknown(_))
+}
+
+fn trust_label(f: &V8Frame) -> String {
+    match f.kind {
+        Kind::Native => f.frame.trust.tag().to_string(),
+        _ => format!("{} {}", f.frame.trust.tag(), f.kind.label()),
+    }
+}
+
+/// The name and location of a JS frame, as node prints them.
+fn js_text(h: &Heap, frames: &[V8Frame], i: usize) -> Option<(String, String)> {
+    let js = frames[i].js.as_ref()?;
+    let name = frames::node_name(h, js, frames::is_construct_call(frames, i));
+    let mut loc = frames::location(js);
+    if js.position.as_ref().is_some_and(|p| !p.executing) {
+        loc.push_str(" (defined here)");
+    }
+    Some((name, loc))
+}
+
+fn render(h: &Heap, frames: &[V8Frame], show: &Show, inv: &Invocation, out: &mut dyn Write) -> DcmdResult {
+    if inv.piped_out {
+        for f in frames.iter().filter(|f| f.js.is_some()) {
+            writeln!(out, "{:x}", f.fp())?;
+        }
+        return Ok(());
+    }
+    let mut hidden = 0usize;
+    let flush = |hidden: &mut usize, out: &mut dyn Write| -> DcmdResult {
+        if *hidden > 0 {
+            writeln!(out, "        ({} internal frame{})", hidden, if *hidden == 1 { "" } else { "s" })?;
+            *hidden = 0;
+        }
+        Ok(())
+    };
+    for i in 0..frames.len() {
+        let f = &frames[i];
+        let js = js_text(h, frames, i);
+        if let Some(want) = &show.only {
+            let keep = js.as_ref().is_some_and(|(n, _)| n == want)
+                || f.js.as_ref().is_some_and(|j| &j.info.name == want || &frames::debug_name(h, &j.info) == want);
+            if !keep {
+                continue;
+            }
+        }
+        if is_internal(f) && !show.all {
+            hidden += 1;
+            continue;
+        }
+        if show.only.is_none() {
+            flush(&mut hidden, out)?;
+        }
+        let prefix = if show.all { format!("{:016x} ", f.fp()) } else { String::new() };
+        let line = match (&js, &f.kind) {
+            (Some((name, loc)), _) if name.is_empty() => format!("js:     {loc}"),
+            (Some((name, loc)), _) => format!("js:     {name} ({loc})"),
+            (None, Kind::Typed(ty)) => format!("v8:     <{ty}> {}", frame_name(h.t, &f.frame)),
+            (None, Kind::Unknown(why)) => format!("v8:     <unknown: {why}> {}", frame_name(h.t, &f.frame)),
+            (None, _) => format!("native: {}", frame_name(h.t, &f.frame)),
+        };
+        writeln!(out, "{prefix}{line}  [{}]", trust_label(f))?;
+        if show.verbose {
+            if let Some(j) = &f.js {
+                verbose(h, j, show.lines, out)?;
+            }
+        }
+    }
+    flush(&mut hidden, out)?;
+    Ok(())
+}
+
+/// A short typed rendering of a value: `"str"`, `14`, `Object: Foo`,
+/// `function inner`.
+pub fn short_value(h: &Heap, v: u64) -> String {
+    if let Ok(Some(p)) = primitive::describe_primitive(h, v) {
+        return p;
+    }
+    if !h.is_heap_object(v) {
+        return "?".into();
+    }
+    let Ok(t) = h.instance_type(v) else { return "(unreadable)".into() };
+    if function::is_function_type(h, t) {
+        return match function::function_name(h, v) {
+            Ok(n) => format!("function {n}"),
+            Err(_) => "function".into(),
+        };
+    }
+    if h.is_js_receiver_type(t) {
+        return match object::constructor_name(h, v) {
+            Ok(n) if !n.is_empty() => format!("Object: {n}"),
+            _ => "Object".into(),
+        };
+    }
+    h.type_name(t)
+}
+
+fn verbose(h: &Heap, j: &frames::JsFrame, lines: u32, out: &mut dyn Write) -> DcmdResult {
+    let pad = "          ";
+    writeln!(out, "{pad}function: {:x}", j.function)?;
+    match j.receiver {
+        Some(r) => writeln!(out, "{pad}this: {r:x} {}", short_value(h, r))?,
+        None => writeln!(out, "{pad}this: (unreadable)")?,
+    }
+    for (k, a) in j.args.iter().enumerate() {
+        writeln!(out, "{pad}arg{k}: {a:x} {}", short_value(h, *a))?;
+    }
+    if let Some(n) = j.argc {
+        if n > j.args.len() as u64 {
+            writeln!(out, "{pad}({} more arguments not shown)", n - j.args.len() as u64)?;
+        }
+    }
+    if let (Some(b), Some(o)) = (j.bytecode, j.bytecode_offset) {
+        writeln!(out, "{pad}bytecode: {b:x} offset {o}")?;
+    }
+    if let Some(note) = &j.note {
+        writeln!(out, "{pad}note: {note}")?;
+    }
+    writeln!(out, "{pad}file: {}", if j.file.is_empty() { "(none)" } else { &j.file })?;
+    let (Some(s), Some(p)) = (j.script, &j.position) else { return Ok(()) };
+    let (Ok(src), Ok(ends)) = (script::script_source(h, s), script::line_ends(h, s)) else { return Ok(()) };
+    for l in script::source_lines(&src, &ends, p.offset, p.offset + 1, lines) {
+        let mark = if l.line == p.line { ">" } else { " " };
+        writeln!(out, "{pad}{mark} {:>5}  {}", l.line, l.text)?;
+    }
+    Ok(())
+}
+
+/// The pc in the frame whose frame pointer is `fp`, from any thread's
+/// walked stack.
+fn pc_for_fp(t: &Target, fp: u64) -> Option<u64> {
+    for th in &t.threads {
+        let st = unwind::unwind(t, &th.regs, DEFAULT_MAX_FRAMES);
+        if let Some(f) = st.frames.iter().find(|f| f.fp == Some(fp)) {
+            return Some(f.pc);
+        }
+    }
+    None
+}
+
+fn jsframe(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult {
+    let o = Opts::parse(&inv.args, "v", "n")?;
+    if let Some(w) = o.operands.first() {
+        return Err(DcmdError::Usage(format!("unexpected argument {w:?}")));
+    }
+    if !inv.addr_given {
+        return Err(DcmdError::Usage("::jsframe needs a frame pointer: fp::jsframe".into()));
+    }
+    let show = show_opts(&o)?;
+    let h = s.heap()?;
+    let fp = inv.dot;
+    let f = frames::frame_at(&h, fp, pc_for_fp(h.t, fp));
+    let one = [f];
+    let name = js_text(&h, &one, 0);
+    let f = &one[0];
+    match (&name, &f.kind) {
+        (Some((n, loc)), _) if n.is_empty() => writeln!(out, "{fp:016x} js:     {loc}  [{}]", f.kind.label())?,
+        (Some((n, loc)), _) => writeln!(out, "{fp:016x} js:     {n} ({loc})  [{}]", f.kind.label())?,
+        (None, Kind::Typed(ty)) => writeln!(out, "{fp:016x} v8:     <{ty}>")?,
+        (None, Kind::Unknown(why)) => return Err(DcmdError::Failed(format!("{fp:#x} is not a V8 frame: {why}"))),
+        (None, _) => writeln!(out, "{fp:016x} native")?,
+    }
+    if show.verbose {
+        if let Some(j) = &f.js {
+            verbose(&h, j, show.lines, out)?;
+        }
+    }
+    Ok(())
+}
+
+fn walk_jsframes(s: &mut Session, addr: Option<u64>) -> Result<Vec<u64>, DcmdError> {
+    let h = s.heap()?;
+    let t = h.t;
+    if t.threads.is_empty() {
+        return Err(DcmdError::Failed("the core holds no threads".into()));
+    }
+    let i = match addr {
+        Some(v) => resolve_thread(t, v)
+            .ok_or_else(|| DcmdError::Failed(format!("no thread has tid {v}, and there are {} threads", t.threads.len())))?,
+        None => s.thread.min(t.threads.len() - 1),
+    };
+    let st = unwind::unwind(t, &t.threads[i].regs, DEFAULT_MAX_FRAMES);
+    Ok(frames::decode_stack(&h, &st.frames).iter().filter(|f| f.js.is_some()).map(|f| f.fp()).collect())
+}
