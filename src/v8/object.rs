@@ -640,17 +640,17 @@ pub fn constructor_name(h: &Heap, obj: u64) -> Result<String, V8Error> {
     // Subclassed typed arrays (Node's FastBuffer) keep the base class as
     // their map's constructor: ask the prototype's `constructor`, as JS
     // code would (`buf.constructor.name` is `Buffer`).
-    if h.v8.types.is(t, "JS_TYPED_ARRAY_TYPE") {
-        if let Some(n) = prototype_constructor_name(h, map) {
-            return Ok(n);
-        }
+    if h.v8.types.is(t, "JS_TYPED_ARRAY_TYPE")
+        && let Some(n) = prototype_constructor_name(h, map)
+    {
+        return Ok(n);
     }
-    if let Some(f) = map_constructor(h, map)? {
-        if let Ok(n) = super::function::function_name(h, f) {
-            if !n.is_empty() && n != "<anonymous>" {
-                return Ok(n);
-            }
-        }
+    if let Some(f) = map_constructor(h, map)?
+        && let Ok(n) = super::function::function_name(h, f)
+        && !n.is_empty()
+        && n != "<anonymous>"
+    {
+        return Ok(n);
     }
     let class = h.v8.types.class(t).unwrap_or("Object");
     Ok(class.strip_prefix("JS").filter(|s| !s.is_empty()).unwrap_or(class).to_string())

@@ -82,10 +82,10 @@ fn addr_of(v: &JsValue) -> Option<u64> {
 }
 
 fn render(v: &JsValue, opts: &PrintOpts, level: usize, s: &mut String) {
-    if opts.addrs {
-        if let Some(a) = addr_of(v) {
-            s.push_str(&format!("{a:#x}: "));
-        }
+    if opts.addrs
+        && let Some(a) = addr_of(v)
+    {
+        s.push_str(&format!("{a:#x}: "));
     }
     match v {
         JsValue::Smi(n) => s.push_str(&n.to_string()),
