@@ -494,3 +494,95 @@ fn values_hole_and_double_arrays() {
         assert!(outs[4].starts_with("Smi: 1\nSmi: 2\nSmi: 3\n"), "{}: {}", c.name(), outs[4]);
     }
 }
+
+// ---------------------------------------------------------------- oracles
+
+/// Deterministic pseudo-random 64-bit values.
+fn xorshift(seed: u64) -> impl FnMut() -> u64 {
+    let mut x = seed;
+    move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    }
+}
+
+/// Run a node script on stdin lines; its stdout lines.
+fn node_lines(node: &std::path::Path, script: &str, input: &str) -> Vec<String> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(node)
+        .args(["-e", script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", node.display()));
+    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write");
+    let out = child.wait_with_output().expect("node");
+    assert!(out.status.success(), "node failed");
+    String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect()
+}
+
+/// `format_number` prints every double as Node's own `String(x)` does
+/// (except -0, printed `-0` on purpose): 100000 random bit patterns, plus
+/// integers, powers of ten and the boundaries of JS's decimal notation.
+#[test]
+fn format_number_matches_node() {
+    use jmdb::v8::primitive::format_number;
+    let node = core("22", "values").node_binary;
+    let mut next = xorshift(0x2545_f491_4f6c_dd1d);
+    let mut xs: Vec<f64> = (0..100_000).map(|_| f64::from_bits(next())).collect();
+    for e in -30..=30 {
+        for m in [1.0, 1.5, 9.999999999999999, 123456789.0] {
+            xs.push(m * 10f64.powi(e));
+            xs.push(-m * 10f64.powi(e));
+        }
+    }
+    xs.extend((0..20000).map(|_| (next() >> 11) as f64));
+    // Quarter-integers near 2^50: ties between two 17-digit forms.
+    xs.extend((0..20000).map(|_| (next() >> 13) as f64 + 0.25 * (next() % 4) as f64));
+    xs.extend([0.1 + 0.2, 2f64.powi(53), 2f64.powi(53) + 2.0, 1e21, 1e-7, 999999999999999900000.0, 5e-324, f64::MAX, f64::MIN_POSITIVE]);
+    let input: String = xs.iter().map(|x| format!("{:016x}\n", x.to_bits())).collect();
+    let script = "const b=Buffer.alloc(8);let o='';for(const l of require('fs').readFileSync(0,'utf8').split('\\n')){if(!l)continue;b.writeBigUInt64BE(BigInt('0x'+l));o+=String(b.readDoubleBE(0))+'\\n'}process.stdout.write(o)";
+    let want = node_lines(&node, script, &input);
+    assert_eq!(want.len(), xs.len());
+    for (x, w) in xs.iter().zip(&want) {
+        let w = if *x == 0.0 && x.is_sign_negative() { "-0" } else { w.as_str() };
+        assert_eq!(format_number(*x), w, "{:#018x}", x.to_bits());
+    }
+}
+
+/// BigInt decimal conversion against Node's `BigInt.prototype.toString`,
+/// for random magnitudes of 1 to 40 64-bit digits, both signs.
+#[test]
+fn bigint_to_string_matches_node() {
+    use jmdb::v8::primitive::bigint_to_string;
+    let node = core("22", "values").node_binary;
+    let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
+    let mut cases: Vec<(bool, Vec<u64>)> = Vec::new();
+    for i in 0..400 {
+        let n = 1 + (next() % 40) as usize;
+        let mut d: Vec<u64> = (0..n).map(|_| next()).collect();
+        if i % 7 == 0 {
+            // Runs of zero digits: chunk padding.
+            for x in d.iter_mut().skip(1).step_by(2) {
+                *x = 0;
+            }
+        }
+        cases.push((i % 2 == 1, d));
+    }
+    let input: String = cases
+        .iter()
+        .map(|(neg, d)| {
+            let hex: String = d.iter().rev().map(|x| format!("{x:016x}")).collect();
+            format!("{}{hex}\n", if *neg { "-" } else { "" })
+        })
+        .collect();
+    let script = "let o='';for(const l of require('fs').readFileSync(0,'utf8').split('\\n')){if(!l)continue;const n=l[0]==='-';const v=BigInt('0x'+(n?l.slice(1):l));o+=(n?-v:v).toString()+'\\n'}process.stdout.write(o)";
+    let want = node_lines(&node, script, &input);
+    assert_eq!(want.len(), cases.len());
+    for ((neg, d), w) in cases.iter().zip(&want) {
+        assert_eq!(&bigint_to_string(*neg, d), w, "{neg} {d:x?}");
+    }
+}

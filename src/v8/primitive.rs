@@ -138,6 +138,7 @@ pub fn format_number(x: f64) -> String {
     let Some((mant, exp)) = e.split_once('e') else { return e };
     let Ok(exp) = exp.parse::<i64>() else { return e };
     let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
+    let digits = ties_to_even(x, digits, exp);
     let k = digits.len() as i64;
     let n = exp + 1; // the decimal point sits after n digits
     if k <= n && n <= 21 {
@@ -155,6 +156,51 @@ pub fn format_number(x: f64) -> String {
             format!("{d0}.{rest}e{sign}{}", (n - 1).abs())
         }
     }
+}
+
+/// ECMA-262 Number::toString: when two shortest digit strings are
+/// equally close to `x` (x lies exactly halfway between them), the even
+/// one wins. Rust's shortest formatting may pick the other
+/// (-1149636667324797.25 prints as ...797.3 in Rust, ...797.2 in JS).
+/// `digits` and `exp` are Rust's shortest digits and decimal exponent.
+fn ties_to_even(x: f64, digits: String, exp: i64) -> String {
+    let k = digits.len();
+    // x correctly rounded to one more digit: a tie ends in 5 ...
+    let r = format!("{:.*e}", k, x);
+    let Some((rm, re)) = r.split_once('e') else { return digits };
+    let rd: String = rm.chars().filter(|c| c.is_ascii_digit()).collect();
+    if re.parse::<i64>().ok() != Some(exp) || !rd.ends_with('5') || rd.len() != k + 1 {
+        return digits;
+    }
+    // ... and is exact: every further digit of x's (finite) decimal
+    // expansion is zero. 800 digits cover any double.
+    let full = format!("{:.800e}", x);
+    let fd: String = full.split('e').next().unwrap_or("").chars().filter(|c| c.is_ascii_digit()).collect();
+    if !fd.starts_with(&rd) || !fd[rd.len()..].bytes().all(|b| b == b'0') {
+        return digits;
+    }
+    // The two neighbours: rd without its 5, and that plus one.
+    let lo = rd[..k].to_string();
+    let Some(hi) = decimal_increment(&lo) else { return digits };
+    let even = if (lo.as_bytes()[k - 1] - b'0') % 2 == 0 { lo } else { hi };
+    // It must still read back as x.
+    let text = if k == 1 { format!("{even}e{exp}") } else { format!("{}.{}e{exp}", &even[..1], &even[1..]) };
+    if even != digits && text.parse::<f64>().ok() == Some(x) { even } else { digits }
+}
+
+/// A decimal digit string plus one in its last place, if that does not
+/// make it longer.
+fn decimal_increment(d: &str) -> Option<String> {
+    let mut b = d.as_bytes().to_vec();
+    for i in (0..b.len()).rev() {
+        if b[i] == b'9' {
+            b[i] = b'0';
+        } else {
+            b[i] += 1;
+            return String::from_utf8(b).ok();
+        }
+    }
+    None
 }
 
 /// Most 64-bit digits printed in decimal; longer BigInts print in hex
@@ -341,6 +387,8 @@ mod tests {
             (100.0, "100"),
             (2.5e-5, "0.000025"),
             (4294967296.5, "4294967296.5"),
+            // A tie between two shortest forms: JS takes the even digit.
+            (-1149636667324797.25, "-1149636667324797.2"),
         ];
         for (x, want) in cases {
             assert_eq!(format_number(*x), *want, "{x:?}");
