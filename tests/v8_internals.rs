@@ -220,6 +220,13 @@ fn v8array_prints_fixed_arrays() {
         assert_eq!(outs[1], "");
         assert!(err.contains(&format!("{:x} is a JS_ARRAY_TYPE, not a FixedArray", a["objectArray"])), "{}: {err}", c.name());
         assert!(err.contains("_STRING_TYPE, not a FixedArray"), "{}: {err}", c.name());
+
+        // Strings only for ::v8str; an object is a clean error.
+        let (outs, code, err) = jmdb_each(&c, &[format!("{:x}::v8str", a["objectArray"]), format!("{:x}::v8str -v", a["map"])]);
+        assert_eq!(code, 1);
+        assert!(outs.iter().all(|o| o.is_empty()), "{}: {outs:?}", c.name());
+        assert!(err.contains(&format!("{:#x} does not look like a string: it is a JS_ARRAY_TYPE", a["objectArray"])), "{}: {err}", c.name());
+        assert!(err.contains(&format!("{:#x} does not look like a string: it is a JS_MAP_TYPE", a["map"])), "{}: {err}", c.name());
     }
 }
 
@@ -331,6 +338,7 @@ fn garbage_words(t: &Target, n: usize) -> Vec<u64> {
 fn dcmds_survive_garbage() {
     let mut cores = cores_for("abort");
     cores.push(core("22", "values"));
+    cores.push(core("26", "values"));
     for c in cores {
         let t = open(&c);
         let mut vals: Vec<u64> = vec![0, 1, 3, 0xdeadbeef, 0xdeadbeef & !2, u64::MAX, u64::MAX - 2, 0x7fff_ffff_ffff_fff9, 0x1000_0000_0001];
