@@ -253,53 +253,66 @@ pub fn properties(h: &Heap, obj: u64, max: usize) -> Result<Properties, V8Error>
 }
 
 fn fast_properties(h: &Heap, obj: u64, mi: &MapInfo, max: usize) -> Result<Properties, V8Error> {
-    let l = &h.v8.layout;
-    let n = mi.own_descriptors;
+    let n = own_descriptor_count(h, mi)?;
     let mut out = Properties { list: Vec::new(), total: n as usize, dictionary: false };
-    if n == 0 {
-        return Ok(out);
-    }
-    let da = mi.descriptors;
-    // The DescriptorArray's int16 count of all descriptors bounds `n`.
-    let all = h.u16_at(da, l.descriptor_number_of_all.off()?)? as u64;
-    if n > all {
-        return Err(V8Error::bad(da, "DescriptorArray", format!("the map claims {n} own descriptors of {all}")));
-    }
-    let header = l.descriptor_header_size.off()?;
-    let esize = l.prop_desc_size.get()? as u64;
-    let (kk, kd, kv) = (l.prop_desc_key.get()? as u64, l.prop_desc_details.get()? as u64, l.prop_desc_value.get()? as u64);
-    let props = h.field(obj, &l.js_receiver_properties)?;
     for i in 0..n.min(max as u64) {
-        let base = header + i * esize * 8;
-        let key = h.word(da, base + kk * 8)?;
-        let raw = h.word(da, base + kd * 8)?;
-        if !h.is_smi(raw) {
-            return Err(V8Error::bad(da, "DescriptorArray", format!("descriptor {i} details {raw:#x} are not a Smi")));
-        }
-        let d = details(h, h.smi_value(raw))?;
-        let (name, is_symbol, is_private) = key_name(h, key)?;
-        let (value, location) = if !d.field {
-            let v = h.word(da, base + kv * 8)?;
-            (if d.accessor { accessor(h, v) } else { PropValue::Data(v) }, Location::Descriptor)
-        } else if d.index < mi.inobject_properties {
-            let off = (mi.inobject_start_words + d.index) * 8;
-            (PropValue::Data(h.word(obj, off)?), Location::InObject(off))
-        } else {
-            let j = d.index - mi.inobject_properties;
-            if !h.is_heap_object(props) {
-                return Err(V8Error::bad(obj, "object", format!("property {name} is out-of-object but it has no property array")));
-            }
-            let len = property_array_len(h, props)?;
-            if j >= len {
-                return Err(V8Error::bad(props, "PropertyArray", format!("index {j} beyond length {len}")));
-            }
-            let v = h.word(props, l.property_array_data.off()? + j * 8)?;
-            let v = if d.accessor { accessor(h, v) } else { PropValue::Data(v) };
-            (v, Location::OutOfObject(j))
-        };
-        out.list.push(Property { key, name, is_symbol, is_private, value, location, attributes: d.attributes, double: d.double });
+        out.list.push(descriptor_property(h, obj, mi, i)?);
     }
     Ok(out)
+}
+
+/// The map's own descriptor count, checked against its DescriptorArray's
+/// int16 count of all descriptors.
+fn own_descriptor_count(h: &Heap, mi: &MapInfo) -> Result<u64, V8Error> {
+    let n = mi.own_descriptors;
+    if n == 0 {
+        return Ok(0);
+    }
+    let all = h.u16_at(mi.descriptors, h.v8.layout.descriptor_number_of_all.off()?)? as u64;
+    if n > all {
+        return Err(V8Error::bad(mi.descriptors, "DescriptorArray", format!("the map claims {n} own descriptors of {all}")));
+    }
+    Ok(n)
+}
+
+/// The address of descriptor `i`'s slot `which` (prop_desc_key/details/value).
+fn descriptor_slot(h: &Heap, mi: &MapInfo, i: u64, which: &super::layout::Field) -> Result<u64, V8Error> {
+    let l = &h.v8.layout;
+    let base = l.descriptor_header_size.off()? + i * l.prop_desc_size.get()? as u64 * 8;
+    h.word(mi.descriptors, base + which.get()? as u64 * 8)
+}
+
+/// Own property `i` of a fast-mode object: its descriptor's key and
+/// details, and the value wherever the details say it lives.
+fn descriptor_property(h: &Heap, obj: u64, mi: &MapInfo, i: u64) -> Result<Property, V8Error> {
+    let l = &h.v8.layout;
+    let key = descriptor_slot(h, mi, i, &l.prop_desc_key)?;
+    let raw = descriptor_slot(h, mi, i, &l.prop_desc_details)?;
+    if !h.is_smi(raw) {
+        return Err(V8Error::bad(mi.descriptors, "DescriptorArray", format!("descriptor {i} details {raw:#x} are not a Smi")));
+    }
+    let d = details(h, h.smi_value(raw))?;
+    let (name, is_symbol, is_private) = key_name(h, key)?;
+    let (value, location) = if !d.field {
+        let v = descriptor_slot(h, mi, i, &l.prop_desc_value)?;
+        (if d.accessor { accessor(h, v) } else { PropValue::Data(v) }, Location::Descriptor)
+    } else if d.index < mi.inobject_properties {
+        let off = (mi.inobject_start_words + d.index) * 8;
+        (PropValue::Data(h.word(obj, off)?), Location::InObject(off))
+    } else {
+        let j = d.index - mi.inobject_properties;
+        let props = h.field(obj, &l.js_receiver_properties)?;
+        if !h.is_heap_object(props) {
+            return Err(V8Error::bad(obj, "JS object", format!("property {name} is out-of-object but it has no property array")));
+        }
+        let len = property_array_len(h, props)?;
+        if j >= len {
+            return Err(V8Error::bad(props, "PropertyArray", format!("index {j} beyond length {len}")));
+        }
+        let v = h.word(props, l.property_array_data.off()? + j * 8)?;
+        (if d.accessor { accessor(h, v) } else { PropValue::Data(v) }, Location::OutOfObject(j))
+    };
+    Ok(Property { key, name, is_symbol, is_private, value, location, attributes: d.attributes, double: d.double })
 }
 
 /// A PropertyArray's length (the low bits of its length-and-hash Smi).
@@ -398,29 +411,44 @@ fn global_properties(h: &Heap, global: u64, max: usize) -> Result<Properties, V8
 /// Find an own property by name (or by symbol description for
 /// `Symbol(x)`), searching all own properties.
 pub fn find_property(h: &Heap, obj: u64, name: &str) -> Result<Option<Property>, V8Error> {
+    let map = h.map(obj)?;
+    let mi = map_info(h, map)?;
+    let plain = h.is_js_receiver_type(mi.instance_type)
+        && !mi.is_dictionary
+        && !["JS_GLOBAL_PROXY_TYPE", "JS_GLOBAL_OBJECT_TYPE"].iter().any(|t| h.v8.types.is(mi.instance_type, t));
+    if plain && !name.starts_with("Symbol(") && !name.starts_with('#') {
+        // Fast mode: find the descriptor by comparing string keys of the
+        // right length only, then decode just that property.
+        let l = &h.v8.layout;
+        let want = name.encode_utf16().count() as u64;
+        let mut index = None;
+        for i in 0..own_descriptor_count(h, &mi)? {
+            let key = descriptor_slot(h, &mi, i, &l.prop_desc_key)?;
+            if super::string::is_string(h, key)
+                && super::string::string_length(h, key)? == want
+                && super::string::read_string(h, key, want as usize)?.text == name
+            {
+                index = Some(i);
+                break;
+            }
+        }
+        let Some(i) = index else { return Ok(None) };
+        return descriptor_property(h, obj, &mi, i).map(Some);
+    }
     Ok(properties(h, obj, MAX_PROPERTIES)?.list.into_iter().find(|p| p.name == name))
 }
 
 /// The own property names a fast-mode map describes, in order (symbols as
 /// `Symbol(desc)`; private symbols left out).
 pub fn map_property_names(h: &Heap, map: u64) -> Result<Vec<String>, V8Error> {
-    let l = &h.v8.layout;
     let mi = map_info(h, map)?;
     if mi.is_dictionary {
         return Err(V8Error::bad(map, "map", "a dictionary map does not describe its properties"));
     }
-    let da = mi.descriptors;
-    let n = mi.own_descriptors;
-    let all = h.u16_at(da, l.descriptor_number_of_all.off()?)? as u64;
-    if n > all {
-        return Err(V8Error::bad(da, "DescriptorArray", format!("the map claims {n} own descriptors of {all}")));
-    }
-    let header = l.descriptor_header_size.off()?;
-    let esize = l.prop_desc_size.get()? as u64;
-    let kk = l.prop_desc_key.get()? as u64;
+    let n = own_descriptor_count(h, &mi)?;
     let mut out = Vec::with_capacity(n as usize);
     for i in 0..n {
-        let key = h.word(da, header + (i * esize + kk) * 8)?;
+        let key = descriptor_slot(h, &mi, i, &h.v8.layout.prop_desc_key)?;
         let (name, _, private) = key_name(h, key)?;
         if !private {
             out.push(name);
