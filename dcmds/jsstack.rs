@@ -56,10 +56,11 @@ DESCRIPTION
   (interpreted, baseline, optimized, builtin NAME).
 
   For interpreted frames the line is the one executing, from the bytecode
-  offset and the source position table. For baseline and optimized
-  frames only the function's definition is known: the location is then
-  followed by (defined here). An anonymous top-level function shows as
-  its location alone, as node prints it.
+  offset and the source position table. For baseline, on-stack-replaced
+  and optimized frames only the function's definition is known: the
+  bracket then ends with `definition line`, and functions inlined into
+  an optimized frame are not shown. An anonymous top-level function
+  shows as its location alone, as node prints it.
 
   V8's internal frames (entry, exit, stub and construct frames, frames
   that do not decode) are counted, not shown, unless -a is given.
@@ -211,21 +212,21 @@ fn is_internal(f: &V8Frame) -> bool {
 }
 
 fn trust_label(f: &V8Frame) -> String {
-    match f.kind {
+    let mut l = match f.kind {
         Kind::Native => f.frame.trust.tag().to_string(),
         _ => format!("{} {}", f.frame.trust.tag(), f.kind.label()),
+    };
+    if f.js.as_ref().and_then(|j| j.position.as_ref()).is_some_and(|p| !p.executing) {
+        l.push_str(", definition line");
     }
+    l
 }
 
 /// The name and location of a JS frame, as node prints them.
 fn js_text(h: &Heap, frames: &[V8Frame], i: usize) -> Option<(String, String)> {
     let js = frames[i].js.as_ref()?;
     let name = frames::node_name(h, js, frames::is_construct_call(frames, i));
-    let mut loc = frames::location(js);
-    if js.position.as_ref().is_some_and(|p| !p.executing) {
-        loc.push_str(" (defined here)");
-    }
-    Some((name, loc))
+    Some((name, frames::location(js)))
 }
 
 fn render(h: &Heap, frames: &[V8Frame], show: &Show, inv: &Invocation, out: &mut dyn Write) -> DcmdResult {
@@ -363,8 +364,8 @@ fn jsframe(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult
     let name = js_text(&h, &one, 0);
     let f = &one[0];
     match (&name, &f.kind) {
-        (Some((n, loc)), _) if n.is_empty() => writeln!(out, "{fp:016x} js:     {loc}  [{}]", f.kind.label())?,
-        (Some((n, loc)), _) => writeln!(out, "{fp:016x} js:     {n} ({loc})  [{}]", f.kind.label())?,
+        (Some((n, loc)), _) if n.is_empty() => writeln!(out, "{fp:016x} js:     {loc}  [{}]", trust_label(f))?,
+        (Some((n, loc)), _) => writeln!(out, "{fp:016x} js:     {n} ({loc})  [{}]", trust_label(f))?,
         (None, Kind::Typed(ty)) => writeln!(out, "{fp:016x} v8:     <{ty}>")?,
         (None, Kind::Unknown(why)) => return Err(DcmdError::Failed(format!("{fp:#x} is not a V8 frame: {why}"))),
         (None, _) => writeln!(out, "{fp:016x} native")?,

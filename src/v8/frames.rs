@@ -88,7 +88,7 @@ impl Kind {
     pub fn label(&self) -> String {
         match self {
             Kind::Interpreted => "interpreted".into(),
-            Kind::Baseline => "baseline".into(),
+            Kind::Baseline => "baseline/osr".into(),
             Kind::Optimized => "optimized".into(),
             Kind::Builtin(b) => format!("builtin {b}"),
             Kind::Typed(t) => t.strip_suffix("Frame").unwrap_or(t).to_lowercase(),
@@ -286,7 +286,7 @@ fn decode_js(h: &Heap, fp: u64, func: u64, info: FunctionInfo, kind: &Kind, byte
         }
     } else {
         js.note = Some(match kind {
-            Kind::Baseline => "baseline code: executing line not decoded".into(),
+            Kind::Baseline => "baseline or on-stack-replaced optimized code (JIT code in an unoptimized frame): executing line and inlined frames not decoded".into(),
             Kind::Optimized => "optimized code: executing line not decoded".into(),
             _ => "builtin".into(),
         });

@@ -1,0 +1,208 @@
+//! `::jsstack` against node's own stack traces on the same cores.
+//!
+//! - uncaught: node prints the JS stack at the throw (`FROM` in
+//!   stderr.txt); every frame's name and `file:line:col` must be ours, in
+//!   the same order, on every version.
+//! - abort: the fixture's frames (`inner`, `Widget.spin`, `middle`,
+//!   `outer`) by name and, where node printed its stack (Node 24+), by
+//!   location; `-v` shows each frame's arguments.
+//! - spin: the hot loop runs JIT code; its frames still name their
+//!   functions and the walk reaches the module code.
+//! - worker: `-A` decodes the worker thread's own isolate.
+//! - a frame pointer that leads nowhere ends the walk with a note.
+
+mod common;
+
+use common::{CoreCase, run_jmdb};
+
+fn jmdb(c: &CoreCase, cmd: &str) -> String {
+    let (code, out, err) = run_jmdb(&["-e", cmd, c.core_path().to_str().unwrap()]);
+    assert_eq!(code, 0, "{}: {cmd} failed: {err}\n{out}", c.name());
+    out
+}
+
+/// The `js:` lines of a listing as (name, location), as node prints them.
+fn js_frames(out: &str) -> Vec<(String, String)> {
+    out.lines()
+        .filter_map(|l| l.trim_start().strip_prefix("js:"))
+        .map(|l| {
+            let text = l.trim();
+            let text = match text.rfind("  [") {
+                Some(i) => &text[..i],
+                None => text,
+            };
+            match text.rfind(" (") {
+                Some(i) if text.ends_with(')') => (text[..i].to_string(), text[i + 2..text.len() - 1].to_string()),
+                _ => (String::new(), text.to_string()),
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn uncaught_stack_is_nodes() {
+    for c in common::cores_for("uncaught") {
+        let node = c.node_js_frames();
+        assert!(node.len() >= 4, "{}: node printed no JS stack in stderr.txt", c.name());
+        let ours = js_frames(&jmdb(&c, "::jsstack"));
+        assert_eq!(ours, node, "{}: ::jsstack differs from node's printed stack", c.name());
+        // The innermost frame is the one the side file recorded.
+        let file = c.expected("js_stack.0.file").expect("side file has js_stack");
+        assert!(ours[0].1.starts_with(file), "{}: {:?}", c.name(), ours[0]);
+        assert_eq!(
+            ours.iter().take(3).map(|f| f.0.clone()).collect::<Vec<_>>(),
+            c.expected_list("js_names_qualified"),
+            "{}",
+            c.name()
+        );
+    }
+}
+
+#[test]
+fn uncaught_arguments() {
+    for c in common::cores_for("uncaught") {
+        let out = jmdb(&c, "::jsstack -v -n 1");
+        let want = [
+            ("validateEntry", "arg0: ", "Object: Object"),
+            ("parseSection", "arg0: ", "\"server\""),
+            ("loadConfig", "arg0: ", "\"app.conf\""),
+        ];
+        for (func, arg, value) in want {
+            let block = frame_block(&out, func).unwrap_or_else(|| panic!("{}: no {func} frame in\n{out}", c.name()));
+            assert!(
+                block.lines().any(|l| l.trim_start().starts_with(arg) && l.trim_end().ends_with(value)),
+                "{}: {func} should show {arg}... {value}:\n{block}",
+                c.name()
+            );
+            assert!(block.contains("this: ") && block.contains(" undefined"), "{}: strict {func}'s this:\n{block}", c.name());
+            assert!(block.contains("file: /"), "{}: {func} file:\n{block}", c.name());
+        }
+        // The source excerpt marks the executing line: the throw.
+        let block = frame_block(&out, "validateEntry").unwrap();
+        let line = c.expected("js_stack.0.line").unwrap();
+        assert!(
+            block.lines().any(|l| l.trim_start().starts_with(&format!("> {line:>5}")) && l.contains("throw new Error('boom')")),
+            "{}: excerpt should mark line {line}:\n{block}",
+            c.name()
+        );
+    }
+}
+
+/// The lines of one JS frame in `-v` output: its `js:` line and the
+/// indented lines after it.
+fn frame_block<'a>(out: &'a str, func: &str) -> Option<String> {
+    let mut lines = out.lines();
+    while let Some(l) = lines.next() {
+        if l.starts_with("js:") && (l.contains(&format!(" {func} (")) || l.contains(&format!(".{func} ("))) {
+            let mut b = vec![l.to_string()];
+            for m in lines.by_ref() {
+                if !m.starts_with("          ") {
+                    break;
+                }
+                b.push(m.to_string());
+            }
+            return Some(b.join("\n"));
+        }
+    }
+    None
+}
+
+#[test]
+fn abort_stack_names_and_arguments() {
+    for c in common::cores_for("abort") {
+        let out = jmdb(&c, "::jsstack");
+        let ours = js_frames(&out);
+        let names: Vec<String> = ours.iter().map(|f| f.0.clone()).collect();
+        let want = c.expected_list("js_names_qualified");
+        assert_eq!(names[..want.len()], want[..], "{}: {out}", c.name());
+        assert_eq!(names.get(want.len()).map(String::as_str), Some("Object.<anonymous>"), "{}: module code", c.name());
+        // Node 24+ print their own stack on process.abort(): the same places.
+        let node = c.node_js_frames();
+        if !node.is_empty() {
+            let locs: Vec<&String> = ours.iter().map(|f| &f.1).take(node.len()).collect();
+            let node_locs: Vec<&String> = node.iter().map(|f| &f.1).collect();
+            assert_eq!(locs, node_locs, "{}", c.name());
+        }
+        let v = jmdb(&c, "::jsstack -v");
+        for (func, args) in [("inner", vec!["84", "\"gizmo\""]), ("spin", vec!["42"]), ("middle", vec!["21"]), ("outer", vec!["20"])] {
+            let block = frame_block(&v, func).unwrap_or_else(|| panic!("{}: no {func} frame", c.name()));
+            for (i, a) in args.iter().enumerate() {
+                assert!(
+                    block.lines().any(|l| l.trim_start().starts_with(&format!("arg{i}: ")) && l.trim_end().ends_with(&format!(" {a}"))),
+                    "{}: {func} arg{i} should be {a}:\n{block}",
+                    c.name()
+                );
+            }
+        }
+        let spin = frame_block(&v, "spin").unwrap();
+        assert!(spin.contains("Object: Widget"), "{}: Widget.spin's this:\n{spin}", c.name());
+        // -f keeps one function's frames.
+        let only = js_frames(&jmdb(&c, "::jsstack -f middle"));
+        assert_eq!(only.len(), 1, "{}: {only:?}", c.name());
+        assert_eq!(only[0].0, "middle");
+    }
+}
+
+#[test]
+fn spin_names_its_frames() {
+    for c in common::cores_for("spin") {
+        let out = jmdb(&c, "::jsstack");
+        let names: Vec<String> = js_frames(&out).into_iter().map(|f| f.0).collect();
+        let i = names.iter().position(|n| n == "main").unwrap_or_else(|| panic!("{}: no main frame:\n{out}", c.name()));
+        assert_eq!(names.get(i + 1).map(String::as_str), Some("Object.<anonymous>"), "{}:\n{out}", c.name());
+        // What runs above main is the hot loop's functions (or main itself,
+        // when they are inlined into it).
+        let inner = c.expected_list("js_names");
+        for n in &names[..i] {
+            assert!(inner.contains(n), "{}: unexpected frame {n}:\n{out}", c.name());
+        }
+        // The innermost frame is JIT code, found from the thread's context.
+        let first = out.lines().find(|l| l.starts_with("js:")).unwrap();
+        assert!(first.contains("[context"), "{}: {first}", c.name());
+    }
+}
+
+#[test]
+fn worker_thread_decodes() {
+    for c in common::cores_for("worker") {
+        let tid = c.expected("worker.tid").expect("worker tid in side file");
+        let out = jmdb(&c, &format!("::jsstack -t {tid}"));
+        let names: Vec<String> = js_frames(&out).into_iter().map(|f| f.0).collect();
+        let any = c.expected_list("worker.js_names_any");
+        assert!(names.first().is_some_and(|n| any.contains(n)), "{}: worker frames {names:?}", c.name());
+        for n in c.expected_list("worker.js_names_outer") {
+            assert!(names.contains(&n), "{}: no {n} in {names:?}", c.name());
+        }
+        let all = jmdb(&c, "::jsstack -A");
+        assert!(all.contains(&format!("(tid {tid})")), "{}", c.name());
+        assert!(js_frames(&all).len() > names.len(), "{}: -A shows the main thread's frames too", c.name());
+    }
+}
+
+#[test]
+fn walker_and_jsframe_agree() {
+    for c in common::cores_for("abort") {
+        let fps = jmdb(&c, "::walk jsframe");
+        let fps: Vec<&str> = fps.lines().collect();
+        let all = js_frames(&jmdb(&c, "::jsstack"));
+        assert_eq!(fps.len(), all.len(), "{}", c.name());
+        let one = jmdb(&c, &format!("{}::jsframe", fps[1]));
+        assert!(one.contains("Widget.spin (") || one.contains(" spin ("), "{}: {one}", c.name());
+        assert!(one.contains("abort.js:21:12"), "{}: {one}", c.name());
+    }
+}
+
+#[test]
+fn bad_frame_pointers_end_with_a_note() {
+    for c in common::cores_for("uncaught") {
+        // A frame pointer into the middle of nowhere, and one in the stack
+        // that is not a frame: the walk ends, saying why.
+        for fp in ["0x10", "0x7fffffffe000"] {
+            let out = jmdb(&c, &format!("{fp}::jsstack"));
+            assert!(out.contains("-- stack walk ended early:"), "{}: {fp}::jsstack gave\n{out}", c.name());
+        }
+        let (code, _, err) = run_jmdb(&["-e", "0x10::jsframe", c.core_path().to_str().unwrap()]);
+        assert!(code != 0 || !err.is_empty(), "{}: 0x10::jsframe must fail", c.name());
+        assert!(!err.contains("panicked"), "{}: {err}", c.name());
+    }
+}
