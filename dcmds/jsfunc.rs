@@ -287,10 +287,10 @@ pub fn short_value(h: &Heap, v: u64) -> String {
     if h.is_context_type(t) {
         return context::context_type_name(h, t);
     }
-    if h.is_js_receiver_type(t) {
-        if let Ok(n) = crate::v8::object::constructor_name(h, v) {
-            return clip(n);
-        }
+    if h.is_js_receiver_type(t)
+        && let Ok(n) = crate::v8::object::constructor_name(h, v)
+    {
+        return clip(n);
     }
     h.type_name(t)
 }
@@ -528,14 +528,14 @@ fn v8context(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResu
         (l.context_idx_scope_info.off().map_err(V8Error::from)?, "scope_info".into()),
         (l.context_idx_prev.off().map_err(V8Error::from)?, "previous".into()),
     ];
-    if let Ok(si) = &si {
-        if !native {
-            if si.has_context_extension_slot {
-                names.push((l.context_min_slots.off().map_err(V8Error::from)?, "extension".into()));
-            }
-            for (i, n) in si.names.iter().enumerate() {
-                names.push((si.local_slot(&h, i as u64)?, n.clone()));
-            }
+    if let Ok(si) = &si
+        && !native
+    {
+        if si.has_context_extension_slot {
+            names.push((l.context_min_slots.off().map_err(V8Error::from)?, "extension".into()));
+        }
+        for (i, n) in si.names.iter().enumerate() {
+            names.push((si.local_slot(&h, i as u64)?, n.clone()));
         }
     }
     let width = names.iter().map(|(_, n)| n.len()).max().unwrap_or(0).clamp(8, 32);
