@@ -887,6 +887,11 @@ fn v8array(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult
     let len = h.fixed_array_len(addr)?;
     let l = &h.v8.layout;
     let ts = l.tagged_size.value.unwrap_or(8) as u64;
+    // A corrupt length shows at once: the last element must be readable.
+    if len > 0 {
+        let data = l.fixed_array_data.off().map_err(V8Error::from)?;
+        h.word(addr, data + (len - 1) * ts)?;
+    }
     if h.v8.types.is(ty, "FIXED_DOUBLE_ARRAY_TYPE") {
         let data = l.fixed_double_array_data.off().map_err(V8Error::from)?;
         let hole = l.double_hole_nan.get().map_err(V8Error::from)? as u64;
