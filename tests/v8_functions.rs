@@ -609,3 +609,21 @@ fn pipelines_follow_functions_contexts_and_scopes() {
         assert!(outer.contains("    makeCounter "), "{}:\n{outer}", c.name());
     }
 }
+
+/// Node 18 and 20 keep a DebugInfo in place of the Script of a function
+/// with a breakpoint (or coverage); the fixture sets one in `debugged`,
+/// whose definition the main test finds all the same. Check that the
+/// fixture really exercises that path.
+#[test]
+fn breakpointed_function_keeps_its_script() {
+    for c in closures_cores().into_iter().filter(|c| c.node_major <= 20) {
+        let addrs = addresses(&c);
+        let sfi = debugprint_field(&c, "debugged", "shared_info");
+        // script_or_debug_info is at 32 in V8 10.2 and 11.3 (metadata).
+        let out = run_ok(&c, &format!("*({sfi}+0x1f)::v8type"));
+        assert!(out.contains("DEBUG_INFO_TYPE"), "{}: {out}", c.name());
+        let f = run_ok(&c, &format!("{}::jsfunction", addrs["debugged"]));
+        let at = format!("{}:{}:1", script_path(&c), fexp(&c, "debugged", "line"));
+        assert_eq!(field(&f, "defined at"), Some(at.as_str()), "{}:\n{f}", c.name());
+    }
+}

@@ -355,6 +355,20 @@ pub fn sfi_name(h: &Heap, sfi: u64) -> Result<String, V8Error> {
     Err(V8Error::bad(sfi, "SharedFunctionInfo", format!("its name_or_scope_info is a {}", h.type_name(t))))
 }
 
+/// The SFI's Script, if it has one: the script field, or (until V8 12)
+/// the script of the DebugInfo that takes its place while the function is
+/// debugged or its coverage collected.
+pub fn sfi_script(h: &Heap, sfi: u64) -> Result<Option<u64>, V8Error> {
+    let l = &h.v8.layout;
+    let is_type = |v: u64, ty: &str| h.is_heap_object(v) && h.instance_type(v).is_ok_and(|t| h.v8.types.is(t, ty));
+    let mut s = h.field(sfi, &l.sfi_script)?;
+    if is_type(s, "DEBUG_INFO_TYPE") {
+        let Ok(off) = l.debug_info_script.off() else { return Ok(None) };
+        s = h.word(s, off)?;
+    }
+    Ok(is_type(s, "SCRIPT_TYPE").then_some(s))
+}
+
 /// Everything the SFI at `sfi` says.
 pub fn sfi_info(h: &Heap, sfi: u64) -> Result<SfiInfo, V8Error> {
     expect_type(h, sfi, "SHARED_FUNCTION_INFO_TYPE", "SharedFunctionInfo")?;
@@ -423,10 +437,7 @@ pub fn sfi_info(h: &Heap, sfi: u64) -> Result<SfiInfo, V8Error> {
         other => other,
     };
 
-    let script = {
-        let s = h.field(sfi, &l.sfi_script)?;
-        (h.is_heap_object(s) && h.instance_type(s).is_ok_and(|t| h.v8.types.is(t, "SCRIPT_TYPE"))).then_some(s)
-    };
+    let script = sfi_script(h, sfi)?;
 
     Ok(SfiInfo {
         shared: sfi,

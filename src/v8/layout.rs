@@ -365,6 +365,10 @@ layout_table! {
     /// A MODULE scope's module_variable_count comes before the local names
     /// from V8 12 (seen in 12.4, 13.6, 14.6); 10.2 and 11.3 keep it at the end.
     scopeinfo_module_count_first: [] ; (0, 1199, 0, "src/objects/scope-info.tq: module_variable_count after module_info"), (1200, 9999, 1, "src/objects/scope-info.tq: module_variable_count after context_local_count/position_info");
+    /// Until V8 12 a function being debugged or covered (NODE_V8_COVERAGE)
+    /// has a DebugInfo in script_or_debug_info; its script follows shared
+    /// and debugger_hints. Seen in Node 18 and 20 under NODE_V8_COVERAGE.
+    debug_info_script: [] ; (0, 1199, 24, "src/debug/debug-objects.tq: DebugInfo shared, debugger_hints, script");
 
     // ---- other JS objects (not in the metadata; docs/v8-layouts.md 2.2-2.7) ----
     js_date_value: ["class_JSDate__value"] ; (ALL.0, ALL.1, 24, "src/objects/js-date.tq");
