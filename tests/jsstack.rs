@@ -206,3 +206,47 @@ fn bad_frame_pointers_end_with_a_note() {
         assert!(!err.contains("panicked"), "{}: {err}", c.name());
     }
 }
+
+/// `file:line:col` without the column.
+fn without_column(loc: &str) -> &str {
+    loc.rsplit_once(':').map_or(loc, |(a, _)| a)
+}
+
+#[test]
+fn jsframes_every_frame_kind_as_v8_names_it() {
+    for c in common::cores_for("jsframes") {
+        let out = jmdb(&c, "::jsstack");
+        let ours = js_frames(&out);
+        let want = c.side_objects("expected.js_stack");
+        assert!(want.len() > 60, "{}: side file js_stack too short", c.name());
+        assert!(ours.len() >= want.len(), "{}: {} frames, V8 saw {}:\n{out}", c.name(), ours.len(), want.len());
+        for (i, w) in want.iter().enumerate() {
+            let (name, loc) = &ours[i];
+            let text = if name.is_empty() { loc.clone() } else { format!("{name} ({loc})") };
+            if i == 0 {
+                // V8 recorded the here() call; the frame stopped at the
+                // process.abort() call on the same line.
+                assert_eq!(name, &w["name"], "{}: frame 0", c.name());
+                assert_eq!(without_column(loc), format!("{}:{}", w["file"], w["line"]), "{}: frame 0", c.name());
+            } else {
+                assert_eq!(text, w["text"], "{}: frame {i}", c.name());
+            }
+        }
+        // The deep recursion: every level is there.
+        let depth: usize = c.expected("depth").unwrap().parse().unwrap();
+        assert_eq!(ours.iter().filter(|f| f.0 == "recurse").count(), depth + 1, "{}", c.name());
+        // Frame types: a construct frame below `new Gadget`, the builtin
+        // Array.prototype.map.
+        let all = jmdb(&c, "::jsstack -a");
+        assert!(all.contains("<ConstructFrame>") || all.contains("<FastConstructFrame>"), "{}:\n{all}", c.name());
+        assert!(all.contains("js:     Array.map (<anonymous>)  [fp builtin ArrayMap]"), "{}:\n{all}", c.name());
+        // Arguments.
+        let v = jmdb(&c, "::jsstack -v -f strictEntry");
+        assert!(v.lines().any(|l| l.trim().starts_with("arg0: ") && l.trim().ends_with(" 7")), "{}:\n{v}", c.name());
+        let v = jmdb(&c, "::jsstack -v");
+        let ctor = frame_block(&v, "Gadget").unwrap_or_else(|| panic!("{}: no new Gadget frame", c.name()));
+        assert!(ctor.lines().any(|l| l.trim().starts_with("arg0: ") && l.ends_with(" \"gadget-7\"")), "{}:\n{ctor}", c.name());
+        let build = frame_block(&v, "build").unwrap();
+        assert!(build.lines().any(|l| l.trim().starts_with("this: ") && l.ends_with(" function Gadget")), "{}:\n{build}", c.name());
+    }
+}

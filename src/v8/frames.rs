@@ -343,17 +343,62 @@ fn is_toplevel(h: &Heap, receiver: Option<u64>) -> bool {
     )
 }
 
-/// The name V8 gives a function in stack traces: its own name; before
-/// V8 12 its inferred name when it has none (layout entry
-/// `callsite_inferred_names`).
-pub fn debug_name(h: &Heap, info: &FunctionInfo) -> String {
-    if !info.name.is_empty() {
-        return info.name.clone();
+/// The name V8 gives a function in stack traces (SharedFunctionInfo::
+/// DebugName): its own name, else the name inferred from the assignment.
+pub fn debug_name(_h: &Heap, info: &FunctionInfo) -> String {
+    if !info.name.is_empty() { info.name.clone() } else { info.inferred.clone() }
+}
+
+/// The first data property named `key` on `obj` or its prototypes.
+fn lookup_data(h: &Heap, obj: u64, key: &str) -> Option<u64> {
+    let mut o = obj;
+    for _ in 0..MAX_PROTO_DEPTH {
+        if !h.is_heap_object(o) || !h.instance_type(o).is_ok_and(|t| h.is_js_receiver_type(t)) {
+            return None;
+        }
+        if let Ok(props) = super::object::properties(h, o, MAX_PROPS) {
+            if let Some(p) = props.list.iter().find(|p| !p.is_symbol && !p.is_private && p.name == key) {
+                return match p.value {
+                    super::object::PropValue::Data(v) => Some(v),
+                    _ => None,
+                };
+            }
+        }
+        o = h.field(h.map(o).ok()?, &h.v8.layout.map_prototype).ok()?;
     }
-    if h.v8.layout.callsite_inferred_names.get().unwrap_or(0) == 1 {
-        return info.inferred.clone();
+    None
+}
+
+/// The receiver's type as stack traces name it (JSReceiver::
+/// GetConstructorName): its map's constructor, unless that is `Object`
+/// or anonymous; then the `constructor` property found on its prototype
+/// chain (an `Object.create(Gadget.prototype)` object is a `Gadget`).
+fn callsite_type_name(h: &Heap, recv: u64) -> String {
+    let base = super::object::constructor_name(h, recv).unwrap_or_default();
+    // The map's constructor only names objects made with new.target ==
+    // the constructor (not derived-class instances) and not prototypes.
+    let l = &h.v8.layout;
+    let map_says = (|| -> Option<bool> {
+        let map = h.map(recv).ok()?;
+        let b2 = h.u8_at(map, l.map_bit_field2.off().ok()?).ok()?;
+        let b3 = h.u32_at(map, l.map_bit_field3.off().ok()?).ok()?;
+        let base_bit = b2 >> l.map_new_target_is_base_bit.get().ok()? & 1 == 1;
+        let proto_bit = b3 >> l.map_is_prototype_map_bit.get().ok()? & 1 == 1;
+        Some(base_bit && !proto_bit)
+    })()
+    .unwrap_or(true);
+    if map_says && !base.is_empty() && base != "Object" {
+        return base;
     }
-    String::new()
+    if let Some(c) = lookup_data(h, recv, "constructor") {
+        if let Ok(info) = function::function_info(h, c) {
+            let n = debug_name(h, &info);
+            if !n.is_empty() && n != "Object" {
+                return n;
+            }
+        }
+    }
+    base
 }
 
 /// The property names under which `func` is found on `receiver` or its
@@ -422,17 +467,17 @@ pub fn node_name(h: &Heap, js: &JsFrame, construct: bool) -> String {
     let Some(recv) = js.receiver else { return fname };
     let fn_receiver_named = h.v8.layout.callsite_function_receiver_named.get().unwrap_or(0) == 1;
     let type_name = if h.is_heap_object(recv) && h.instance_type(recv).is_ok_and(|t| h.is_js_receiver_type(t)) {
-        let fn_name = if fn_receiver_named && h.instance_type(recv).is_ok_and(|t| function::is_function_type(h, t)) {
-            function::function_info(h, recv).map(|i| debug_name(h, &i)).unwrap_or_default()
-        } else {
-            String::new()
+        // A static method's receiver is its class (or, from V8 13, any function): named by it.
+        let fn_name = match function::function_info(h, recv) {
+            Ok(i) if i.class_constructor || fn_receiver_named => debug_name(h, &i),
+            _ => String::new(),
         };
         if !fn_name.is_empty() {
             fn_name
         } else if is_type(h, recv, "JS_PROXY_TYPE") {
             "Proxy".to_string()
         } else {
-            super::object::constructor_name(h, recv).unwrap_or_default()
+            callsite_type_name(h, recv)
         }
     } else {
         String::new()

@@ -204,8 +204,6 @@ layout_table! {
     sliced_offset: ["class_SlicedString__offset"];
     thin_actual: ["class_ThinString__actual"];
     external_resource: ["class_ExternalString__resource"];
-    /// The resource's data pointer, inside Node's resource object.
-    external_resource_data: ["nodedbg_offset_ExternalString__data__uintptr_t"] ; (ALL.0, ALL.1, 8, "src/node_postmortem_metadata.cc; node's ExternString: vtable, then data_");
     /// V8's cached copy of the resource data pointer (not for uncached strings).
     external_cached_data: [] ; (ALL.0, ALL.1, 24, "src/objects/string.tq: ExternalString resource_data");
     /// Instance-type bit of external strings whose data pointer V8 does not cache.
@@ -464,17 +462,20 @@ layout_table! {
     /// length; with it, every frame of the uncaught cores lands on the
     /// line:column node printed, on Node 18-26).
     bytecode_offset_table_bias: [] ; (ALL.0, ALL.1, 1, "observed on the Node 18-26 cores against node's printed stacks");
-    /// Stack traces name a method called on a function (`Module._load(...)`)
-    /// by that function's name from V8 13 (node 24/26 print
-    /// `Module._load`), by its constructor (`Function._load`) before.
+    /// Stack traces name a method called on a plain function
+    /// (`Module._load(...)`) by that function's name from V8 13 (node 24/26
+    /// print `Module._load`), by its constructor (`Function._load`) before;
+    /// on a class constructor, by the class name in all of them.
     callsite_function_receiver_named: [] ; (0, 1299, 0, "src/objects/call-site-info.cc GetTypeName (<= 12.x); Node 18-22 stderr"), (1300, 9999, 1, "src/objects/call-site-info.cc (13.x+); Node 24/26 stderr");
+    /// Map bits stack traces use to name a receiver's type: bit_field2
+    /// new_target_is_base (below is_immutable_prototype and the elements
+    /// kind, which starts at bit 2) and bit_field3 is_prototype_map (just
+    /// below is_dictionary_map, bit 21 in the metadata).
+    map_new_target_is_base_bit: [] ; (ALL.0, ALL.1, 0, "src/objects/map.tq: MapBitFields2 new_target_is_base: bool: 1 bit (first)");
+    map_is_prototype_map_bit: [] ; (ALL.0, ALL.1, 20, "src/objects/map.tq: MapBitFields3 enum_length 10, number_of_own_descriptors 10, is_prototype_map");
     /// Source position tables: 0 = code offset delta as a zigzag int whose
     /// sign says "statement"; 1 = unsigned `delta << 2 | 2 | is_statement`
     /// (the same functions' tables compared entry by entry in the Node 24
     /// and 26 cores; positions decode alike).
     source_position_code_encoding: [] ; (0, 1399, 0, "src/codegen/source-position-table.cc: EncodeEntry (10.x-13.x)"), (1400, 9999, 1, "src/codegen/source-position-table.cc (14.x); derived from the Node 26 cores");
-    /// Stack traces name a function without its own name by its inferred
-    /// name up to V8 11 (node 18/20 print `Module._load`); from 12 by the
-    /// name property only (node 22 prints `Object..js`).
-    callsite_inferred_names: [] ; (0, 1199, 1, "src/objects/js-function.cc: JSFunction::GetDebugName -> SharedFunctionInfo::DebugName (10.x/11.x); seen in Node 18/20 stderr"), (1200, 9999, 0, "src/objects/js-function.cc: GetDebugName uses the name property (12.x+); seen in Node 22-26 stderr");
 }
