@@ -130,9 +130,9 @@ layout_table! {
     last_js_function_type: ["LastJSFunctionType", "type_JSFunction__JS_FUNCTION_TYPE"];
     /// FREE_SPACE_TYPE: exported up to V8 12; after that its number comes
     /// from the instance-type order (alphabetical among the Torque classes
-    /// after FEEDBACK_VECTOR and FILLER, before HOLE; src/objects/free-space.tq,
-    /// checked on the real 24 and 26 cores: these maps' objects chain by
-    /// their Smi size).
+    /// after FEEDBACK_VECTOR and FILLER, before HOLE; src/objects/free-space.tq;
+    /// checked on the real 24 and 26 cores: each such object's size leads
+    /// to the next object's map word).
     free_space_type: ["type_FreeSpace__FREE_SPACE_TYPE"] ; (1300, 1399, 268, "instance-type order in V8 13.6: FEEDBACK_VECTOR 266, FILLER 267, FREE_SPACE 268, HOLE 269"), (1400, 1499, 273, "instance-type order in V8 14.6: FEEDBACK_VECTOR 271, FILLER 272, FREE_SPACE 273");
 
     // ---- oddballs ----
