@@ -250,3 +250,25 @@ fn jsframes_every_frame_kind_as_v8_names_it() {
         assert!(build.lines().any(|l| l.trim().starts_with("this: ") && l.ends_with(" function Gadget")), "{}:\n{build}", c.name());
     }
 }
+
+#[test]
+fn jsframe_at_garbage_fails_cleanly() {
+    for c in common::cores_for("abort") {
+        let fps = jmdb(&c, "::walk jsframe");
+        let base = u64::from_str_radix(fps.lines().next().unwrap().trim_start_matches("0x"), 16).unwrap();
+        // Words around a real frame, a heap-ish address, unmapped memory.
+        let mut cmds = Vec::new();
+        for d in [8u64, 16, 24, 40, 0x1000] {
+            cmds.push(format!("{:#x}::jsframe -v", base + d));
+            cmds.push(format!("{:#x}::jsframe -v", base - d));
+        }
+        cmds.push("0xdeadbeef0::jsframe".into());
+        for cmd in &cmds {
+            let (_, out, err) = run_jmdb(&["-e", cmd, c.core_path().to_str().unwrap()]);
+            assert!(!err.contains("panicked"), "{}: {cmd}: {err}", c.name());
+            assert!(out.len() < 100_000, "{}: {cmd} printed too much", c.name());
+        }
+        let (code, _, err) = run_jmdb(&["-e", "::jsstack -t 999999", c.core_path().to_str().unwrap()]);
+        assert!(code != 0 || err.contains("no thread"), "{}: {err}", c.name());
+    }
+}
