@@ -209,7 +209,7 @@ fn decode(h: &Heap, addr: u64, full: bool) -> Result<ScopeInfo, V8Error> {
     }
     // Names: inline, or one NameToIndexHashTable.
     let max_inline = l.scopeinfo_max_inlined_names.get()? as u64;
-    let mut names = Vec::with_capacity(n as usize);
+    let mut names = Vec::with_capacity(if full { n as usize } else { 0 });
     let mut names_table = None;
     if n < max_inline {
         for i in (0..n).filter(|_| full) {
@@ -226,7 +226,7 @@ fn decode(h: &Heap, addr: u64, full: bool) -> Result<ScopeInfo, V8Error> {
     }
     // The infos are Smis: checking them (all, or the first and last) is
     // what catches a layout that does not fit this ScopeInfo.
-    let mut local_infos = Vec::with_capacity(n as usize);
+    let mut local_infos = Vec::with_capacity(if full { n as usize } else { 0 });
     for i in 0..n {
         if full || i == 0 || i + 1 == n {
             let v = s.smi(cur + i, "context_local_infos")?;

@@ -52,6 +52,27 @@ impl Source {
         self.text.len()
     }
 
+    /// The byte offsets of sorted UTF-16 positions, in one pass.
+    pub fn byte_offsets(&self, sorted: &[i64]) -> Vec<usize> {
+        let mut out = Vec::with_capacity(sorted.len());
+        let mut next = sorted.iter().peekable();
+        let mut units = 0i64;
+        for (b, c) in self.text.char_indices() {
+            let n = c.len_utf16() as i64;
+            while let Some(&&p) = next.peek() {
+                if p < units + n {
+                    out.push(b);
+                    next.next();
+                } else {
+                    break;
+                }
+            }
+            units += n;
+        }
+        out.resize(sorted.len(), self.text.len());
+        out
+    }
+
     /// The text between two UTF-16 positions.
     pub fn slice(&self, start: i64, end: i64) -> &str {
         let (a, b) = (self.byte_at(start), self.byte_at(end));
@@ -172,10 +193,19 @@ pub fn source_lines(src: &Source, ends: &LineEnds, start: i64, end: i64, context
     let (last, _) = ends.line_col((end - 1).max(start));
     let from = first.saturating_sub(context).max(1);
     let to = last.saturating_add(context).min(ends.ends.len() as u32);
+    let ranges: Vec<(u32, i64, i64)> =
+        (from..=to).map_while(|line| ends.line_range(line).map(|(a, b)| (line, a, b))).collect();
+    // One forward walk maps every line boundary to a byte offset (a
+    // bundle's source can be megabytes long).
+    let mut positions: Vec<i64> = ranges.iter().flat_map(|&(_, a, b)| [a, b]).collect();
+    positions.sort_unstable();
+    let bytes = src.byte_offsets(&positions);
+    let at = |p: i64| positions.binary_search(&p).ok().map(|i| bytes[i]);
     let mut out = Vec::new();
-    for line in from..=to {
-        let Some((a, b)) = ends.line_range(line) else { break };
-        out.push(SourceLine { line, text: src.slice(a, b).trim_end_matches('\r').to_string(), inside: line >= first && line <= last });
+    for (line, a, b) in ranges {
+        let (Some(x), Some(y)) = (at(a), at(b)) else { break };
+        let text = if x <= y { &src.text[x..y] } else { "" };
+        out.push(SourceLine { line, text: text.trim_end_matches('\r').to_string(), inside: line >= first && line <= last });
     }
     out
 }
@@ -223,6 +253,8 @@ mod tests {
         assert_eq!(s.slice(5, 6), "y");
         assert_eq!(s.slice(4, 2), "");
         assert_eq!(s.slice(-3, 100), "é🙂x\ny");
+        let all: Vec<i64> = (-1..9).collect();
+        assert_eq!(s.byte_offsets(&all), all.iter().map(|&p| s.byte_at(p)).collect::<Vec<_>>());
         let le = LineEnds { ends: compute_line_ends(&s), from_heap: false };
         let lines = source_lines(&s, &le, 5, 6, 1);
         assert_eq!(lines.iter().map(|l| (l.line, l.text.as_str(), l.inside)).collect::<Vec<_>>(), vec![(1, "é🙂x", false), (2, "y", true)]);
