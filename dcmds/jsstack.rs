@@ -216,6 +216,9 @@ fn trust_label(f: &V8Frame) -> String {
         Kind::Native => f.frame.trust.tag().to_string(),
         _ => format!("{} {}", f.frame.trust.tag(), f.kind.label()),
     };
+    if f.js.as_ref().is_some_and(|j| j.is_inlined) {
+        l.push_str(", inlined");
+    }
     if f.js.as_ref().and_then(|j| j.position.as_ref()).is_some_and(|p| !p.executing) {
         l.push_str(", definition line");
     }

@@ -71,8 +71,12 @@ pub enum Kind {
     Interpreted,
     /// Sparkplug code (bytecode array kept in the frame).
     Baseline,
-    /// Maglev or TurboFan code.
+    /// Maglev or TurboFan code whose tier is not known.
     Optimized,
+    /// Maglev code (tier read from its Code object's kind).
+    Maglev,
+    /// TurboFan code (tier read from its Code object's kind).
+    Turbofan,
     /// A builtin with JavaScript linkage (`Array.prototype.forEach`...).
     Builtin(String),
     /// A typed V8 frame: its frametype name (`ExitFrame`, `EntryFrame`...).
@@ -90,6 +94,8 @@ impl Kind {
             Kind::Interpreted => "interpreted".into(),
             Kind::Baseline => "baseline/osr".into(),
             Kind::Optimized => "optimized".into(),
+            Kind::Maglev => "maglev".into(),
+            Kind::Turbofan => "turbofan".into(),
             Kind::Builtin(b) => format!("builtin {b}"),
             Kind::Typed(t) => t.strip_suffix("Frame").unwrap_or(t).to_lowercase(),
             Kind::Native => "native".into(),
@@ -97,7 +103,7 @@ impl Kind {
         }
     }
     pub fn is_js(&self) -> bool {
-        matches!(self, Kind::Interpreted | Kind::Baseline | Kind::Optimized | Kind::Builtin(_))
+        matches!(self, Kind::Interpreted | Kind::Baseline | Kind::Optimized | Kind::Maglev | Kind::Turbofan | Kind::Builtin(_))
     }
 }
 
@@ -135,6 +141,14 @@ pub struct JsFrame {
     pub position: Option<Position>,
     /// Why the position is not the executing one, when it is not.
     pub note: Option<String>,
+    /// The Code object running the frame (baseline and optimized frames).
+    pub code: Option<u64>,
+    /// Functions inlined into this optimized frame at its pc, innermost
+    /// first (each with its own executing position; function 0, no
+    /// receiver or arguments).
+    pub inlined: Vec<JsFrame>,
+    /// This frame is one inlined into the physical frame below it.
+    pub is_inlined: bool,
 }
 
 /// One frame of a stack, as V8 sees it.
@@ -183,7 +197,7 @@ pub fn classify(h: &Heap, f: &Frame) -> V8Frame {
         out.kind = Kind::Unknown("no frame pointer".into());
         return out;
     };
-    match decode_v8_frame(h, fp, &code) {
+    match decode_v8_frame(h, fp, &code, f.pc) {
         Ok((kind, js)) => {
             out.kind = kind;
             out.js = js;
@@ -201,14 +215,14 @@ pub fn frame_at(h: &Heap, fp: u64, pc: Option<u64>) -> V8Frame {
     let frame =
         Frame { pc, sp: fp, fp: Some(fp), cfa: None, regs: [None; crate::arch::x86_64::DWARF_REGS], trust: Trust::FramePointer, trampoline: false };
     let code = if pc == 0 { CodeAt::Unknown } else { code_at(h.t, pc.wrapping_sub(1)) };
-    let (kind, js) = match decode_v8_frame(h, fp, &code) {
+    let (kind, js) = match decode_v8_frame(h, fp, &code, pc) {
         Ok(x) => x,
         Err(e) => (Kind::Unknown(e.to_string()), None),
     };
     V8Frame { frame, code, kind, js }
 }
 
-fn decode_v8_frame(h: &Heap, fp: u64, code: &CodeAt) -> Result<(Kind, Option<JsFrame>), V8Error> {
+fn decode_v8_frame(h: &Heap, fp: u64, code: &CodeAt, pc: u64) -> Result<(Kind, Option<JsFrame>), V8Error> {
     let l = &h.v8.layout;
     let marker = stack_word(h, fp, l.off_fp_context.get()?)?;
     if let Some(name) = marker_type(h, marker) {
@@ -228,7 +242,26 @@ fn decode_v8_frame(h: &Heap, fp: u64, code: &CodeAt) -> Result<(Kind, Option<JsF
         (_, Some(_)) => Kind::Baseline,
         _ => Kind::Optimized,
     };
-    let js = decode_js(h, fp, func, info, &kind, bytecode)?;
+    // JIT code: its Code object says the tier (an on-stack-replaced
+    // optimized frame keeps the interpreter's BytecodeArray slot, so the
+    // slot alone cannot tell baseline from OSR).
+    let jit = if *code == CodeAt::Jit && pc != 0 { code_for_pc(h, pc).ok() } else { None };
+    let kind = match jit.as_ref().map(|c| c.tier) {
+        Some(Some(Tier::Baseline)) => Kind::Baseline,
+        Some(Some(Tier::Maglev)) => Kind::Maglev,
+        Some(Some(Tier::Turbofan)) => Kind::Turbofan,
+        _ => kind,
+    };
+    let mut js = decode_js(h, fp, func, info, &kind, bytecode)?;
+    if let Some(c) = &jit {
+        js.code = Some(c.code);
+        if matches!(kind, Kind::Maglev | Kind::Turbofan) {
+            match optimized_positions(h, c, pc) {
+                Ok(chain) => apply_optimized(h, &mut js, chain),
+                Err(e) => js.note = Some(format!("optimized code {:#x}: executing line unknown: {e}", c.code)),
+            }
+        }
+    }
     Ok((kind, Some(js)))
 }
 
@@ -268,6 +301,9 @@ fn decode_js(h: &Heap, fp: u64, func: u64, info: FunctionInfo, kind: &Kind, byte
         file,
         position: None,
         note: None,
+        code: None,
+        inlined: Vec::new(),
+        is_inlined: false,
     };
     let mut executing = None;
     if *kind == Kind::Interpreted {
@@ -287,7 +323,7 @@ fn decode_js(h: &Heap, fp: u64, func: u64, info: FunctionInfo, kind: &Kind, byte
     } else {
         js.note = Some(match kind {
             Kind::Baseline => "baseline or on-stack-replaced optimized code (JIT code in an unoptimized frame): executing line and inlined frames not decoded".into(),
-            Kind::Optimized => "optimized code: executing line not decoded".into(),
+            Kind::Optimized | Kind::Maglev | Kind::Turbofan => "optimized code: executing line not decoded".into(),
             _ => "builtin".into(),
         });
     }
@@ -303,6 +339,172 @@ fn decode_js(h: &Heap, fp: u64, func: u64, info: FunctionInfo, kind: &Kind, byte
         }
     }
     Ok(js)
+}
+
+/// The tier of a Code object (src/objects/code-kind.h).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tier {
+    Baseline,
+    Maglev,
+    Turbofan,
+}
+
+/// The Code object holding a JIT pc.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CodeInfo {
+    /// The Code (tagged).
+    pub code: u64,
+    pub instruction_start: u64,
+    pub instruction_size: u64,
+    /// The raw CodeKind and the tier it means, if baseline or optimized.
+    pub kind: i64,
+    pub tier: Option<Tier>,
+}
+
+/// Farthest back from a pc searched for its InstructionStream header.
+const MAX_CODE_SCAN: u64 = 4 << 20;
+/// Instruction starts are at least this aligned (kCodeAlignment >= 32 on x64).
+const CODE_ALIGN: u64 = 32;
+
+/// The Code object whose instructions hold `pc` (V8 12+): the
+/// InstructionStream header sits just before the instructions and points
+/// back at its Code, whose instruction_start must point at them again and
+/// whose size must cover the pc; nothing else is trusted.
+pub fn code_for_pc(h: &Heap, pc: u64) -> Result<CodeInfo, V8Error> {
+    let l = &h.v8.layout;
+    let is_start = l.instruction_stream_start.off()?;
+    let back = l.instruction_stream_code.off()?;
+    let start_f = l.code_instruction_start.off()?;
+    let size_f = l.code_instruction_size.off()?;
+    let mut start = pc & !(CODE_ALIGN - 1);
+    let lowest = pc.saturating_sub(MAX_CODE_SCAN);
+    while start >= lowest && start > is_start {
+        let header = start - is_start;
+        if let Ok(code) = h.t.read_u64(header + back) {
+            if h.is_heap_object(code)
+                && h.word(code, start_f).is_ok_and(|s| s == start)
+                && is_type(h, code, "CODE_TYPE")
+            {
+                let size = u64::from(h.u32_at(code, size_f)?);
+                if pc >= start + size {
+                    return Err(V8Error::bad(code, "Code", format!("pc {pc:#x} is past its {size} bytes at {start:#x}")));
+                }
+                let flags = i64::from(h.u32_at(code, l.code_flags.off()?)?);
+                let kind = (flags >> l.code_kind_shift.get()?) & l.code_kind_mask.get()?;
+                let base = l.code_kind_baseline.get()?;
+                let tier = if kind == base {
+                    Some(Tier::Baseline)
+                } else if kind == base + l.code_kind_maglev_delta.get()? {
+                    Some(Tier::Maglev)
+                } else if kind == base + l.code_kind_turbofan_delta.get()? {
+                    Some(Tier::Turbofan)
+                } else {
+                    None
+                };
+                return Ok(CodeInfo { code, instruction_start: start, instruction_size: size, kind, tier });
+            }
+        }
+        start -= CODE_ALIGN;
+    }
+    Err(V8Error::bad(pc, "JIT pc", "no Code object found before it"))
+}
+
+/// Most inlining levels followed (V8 caps inlining depth far below).
+const MAX_INLINE_DEPTH: usize = 64;
+
+/// One level of an optimized frame's position: the function (its SFI)
+/// and the script offset executing in it; innermost first, the physical
+/// frame's function last.
+type InlineChain = Vec<(u64, i64)>;
+
+/// Untag a weak reference in a literal array (weak tag 3 -> strong 1).
+fn strong(v: u64) -> u64 {
+    if v & 3 == 3 { v & !2 } else { v }
+}
+
+/// The SharedFunctionInfo a DeoptimizationData entry holds (V8 13+ wraps it).
+fn deopt_sfi(h: &Heap, v: u64) -> Result<u64, V8Error> {
+    let v = strong(v);
+    if is_type(h, v, "SHARED_FUNCTION_INFO_TYPE") {
+        return Ok(v);
+    }
+    let inner = h.field(v, &h.v8.layout.sfi_wrapper_shared_info)?;
+    if is_type(h, inner, "SHARED_FUNCTION_INFO_TYPE") {
+        return Ok(inner);
+    }
+    Err(V8Error::bad(v, "DeoptimizationData", "entry is not a SharedFunctionInfo"))
+}
+
+/// The functions and script offsets executing at `pc` in optimized code
+/// (V8's OptimizedFrame::Summarize by way of source positions: the
+/// position table gives a SourcePosition with an inlining id; the
+/// DeoptimizationData's InliningPositions give, per id, the inlined
+/// function (a literal) and the position of its call in the caller).
+fn optimized_positions(h: &Heap, c: &CodeInfo, pc: u64) -> Result<InlineChain, V8Error> {
+    let l = &h.v8.layout;
+    let table = h.field(c.code, &l.code_source_positions)?;
+    let entries = sourcepos::decode(&sourcepos::byte_array_bytes(h, table)?, sourcepos::CodeEncoding::of(h));
+    let off = (pc - c.instruction_start) as i64;
+    let e = sourcepos::entry_at(&entries, off).ok_or_else(|| V8Error::bad(c.code, "Code", format!("no source position at code offset {off}")))?;
+    let deopt = h.field(c.code, &l.code_deopt_data)?;
+    let outer = deopt_sfi(h, h.fixed_array_get(deopt, l.deopt_sfi_index.off()?)?)?;
+    let (mut script_off, mut inl) = (e.script_offset, e.inlining_id);
+    let mut chain = Vec::new();
+    if inl < 0 {
+        chain.push((outer, script_off));
+        return Ok(chain);
+    }
+    let positions = sourcepos::byte_array_bytes(h, h.fixed_array_get(deopt, l.deopt_inlining_positions_index.off()?)?)?;
+    let literals = h.fixed_array_get(deopt, l.deopt_literal_array_index.off()?)?;
+    let size = l.inlining_position_size.off()? as usize;
+    while inl >= 0 {
+        if chain.len() >= MAX_INLINE_DEPTH {
+            return Err(V8Error::bad(c.code, "Code", "inlining chain too deep (a cycle?)"));
+        }
+        let at = inl as usize * size;
+        let rec = positions.get(at..at + 12).ok_or_else(|| V8Error::bad(c.code, "DeoptimizationData", format!("inlining id {inl} beyond its positions")))?;
+        let raw = i64::from_le_bytes(rec[0..8].try_into().unwrap_or_default());
+        let fid = i32::from_le_bytes(rec[8..12].try_into().unwrap_or_default());
+        let sfi = deopt_sfi(h, h.fixed_array_get(literals, fid.max(0) as u64)?)?;
+        chain.push((sfi, script_off));
+        (script_off, inl) = sourcepos::split_raw(raw);
+    }
+    chain.push((outer, script_off));
+    Ok(chain)
+}
+
+/// Put an optimized frame's executing position and inlined functions
+/// into its decoded frame.
+fn apply_optimized(h: &Heap, js: &mut JsFrame, chain: InlineChain) {
+    let Some((&(_, outer_off), inner)) = chain.split_last() else { return };
+    if let Some(s) = js.script {
+        if let Ok((line, column)) = script::position_to_line_col(h, s, outer_off) {
+            js.position = Some(Position { offset: outer_off, line, column, executing: true });
+            js.note = None;
+        }
+    }
+    for &(sfi, off) in inner {
+        let Ok(sfi_info) = function::sfi_info(h, sfi) else { continue };
+        let script = sfi_info.script;
+        let file = script.and_then(|s| script::script_name(h, s).ok()).unwrap_or_default();
+        let position = script.and_then(|s| script::position_to_line_col(h, s, off).ok()).map(|(line, column)| Position { offset: off, line, column, executing: true });
+        js.inlined.push(JsFrame {
+            function: 0,
+            info: FunctionInfo { func: 0, sfi: sfi_info, context: None, class_pos: None },
+            receiver: None,
+            args: Vec::new(),
+            argc: None,
+            bytecode: None,
+            bytecode_offset: None,
+            script,
+            file,
+            position,
+            note: Some(format!("inlined into {}", debug_name(h, &js.info))),
+            code: js.code,
+            inlined: Vec::new(),
+            is_inlined: true,
+        });
+    }
 }
 
 /// An interpreted frame's bytecode offset and the script offset it runs.
@@ -322,8 +524,20 @@ fn interpreted_position(h: &Heap, fp: u64, bytecode: u64) -> Result<(i64, Option
 }
 
 /// Classify every frame of a walked stack.
+/// An optimized frame with inlined functions becomes one frame per
+/// function, innermost first, as node's own stack traces show them.
 pub fn decode_stack(h: &Heap, frames: &[Frame]) -> Vec<V8Frame> {
-    frames.iter().map(|f| classify(h, f)).collect()
+    let mut out = Vec::new();
+    for f in frames {
+        let mut v = classify(h, f);
+        if let Some(js) = v.js.as_mut() {
+            for inl in std::mem::take(&mut js.inlined) {
+                out.push(V8Frame { frame: v.frame.clone(), code: v.code.clone(), kind: v.kind.clone(), js: Some(inl) });
+            }
+        }
+        out.push(v);
+    }
+    out
 }
 
 /// Is the frame's receiver "top level" for naming (undefined, null, the

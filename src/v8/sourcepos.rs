@@ -120,6 +120,12 @@ pub fn position_at(entries: &[Entry], offset: i64) -> Option<i64> {
     pos
 }
 
+/// The whole entry in effect at `offset` (the last at or before it), with
+/// its inlining id: for optimized code's tables.
+pub fn entry_at(entries: &[Entry], offset: i64) -> Option<Entry> {
+    entries.iter().take_while(|e| e.code_offset <= offset).last().copied()
+}
+
 /// The bytes of a (Trusted)ByteArray.
 pub fn byte_array_bytes(h: &Heap, arr: u64) -> Result<Vec<u8>, V8Error> {
     let t = h.instance_type(arr)?;
