@@ -53,13 +53,19 @@ DESCRIPTION
     native: node`v8::base::OS::Abort+0x1e  [context]
   The bracket says how the frame was found: the native unwinder's trust
   (context, signal, cfi, fp) and, for V8 frames, the frame type
-  (interpreted, baseline, optimized, builtin NAME).
+  (interpreted, baseline, maglev, turbofan, optimized, builtin NAME).
 
   For interpreted frames the line is the one executing, from the bytecode
-  offset and the source position table. For baseline, on-stack-replaced
-  and optimized frames only the function's definition is known: the
-  bracket then ends with `definition line`, and functions inlined into
-  an optimized frame are not shown. An anonymous top-level function
+  offset and the source position table. For JIT code the frame's Code
+  object says the tier (baseline, maglev, turbofan; on-stack-replaced
+  loops show as the optimizing tier). An optimized frame's line is the
+  one executing, from the code offset and the code's source position
+  table, and the functions inlined into it at that point are shown as
+  frames of their own above it, innermost first, as node shows them,
+  each marked `inlined` (they share the frame pointer and have no
+  receiver or arguments of their own). Where only the function's
+  definition is known (baseline frames, code that does not decode) the
+  bracket ends with `definition line`. An anonymous top-level function
   shows as its location alone, as node prints it.
 
   V8's internal frames (entry, exit, stub and construct frames, frames
@@ -310,7 +316,21 @@ pub fn short_value(h: &Heap, v: u64) -> String {
 
 fn verbose(h: &Heap, j: &frames::JsFrame, lines: u32, out: &mut dyn Write) -> DcmdResult {
     let pad = "          ";
-    writeln!(out, "{pad}function: {:x}", j.function)?;
+    if j.is_inlined {
+        // No JSFunction, receiver or arguments of its own on the stack.
+        if let Some(note) = &j.note {
+            writeln!(out, "{pad}note: {note}")?;
+        }
+    } else {
+        writeln!(out, "{pad}function: {:x}", j.function)?;
+    }
+    if let Some(c) = j.code {
+        writeln!(out, "{pad}code: {c:x}")?;
+    }
+    if j.is_inlined {
+        writeln!(out, "{pad}file: {}", if j.file.is_empty() { "(none)" } else { &j.file })?;
+        return source_excerpt(h, j, lines, out);
+    }
     match j.receiver {
         Some(r) => writeln!(out, "{pad}this: {r:x} {}", short_value(h, r))?,
         None => writeln!(out, "{pad}this: (unreadable)")?,
@@ -330,6 +350,11 @@ fn verbose(h: &Heap, j: &frames::JsFrame, lines: u32, out: &mut dyn Write) -> Dc
         writeln!(out, "{pad}note: {note}")?;
     }
     writeln!(out, "{pad}file: {}", if j.file.is_empty() { "(none)" } else { &j.file })?;
+    source_excerpt(h, j, lines, out)
+}
+
+fn source_excerpt(h: &Heap, j: &frames::JsFrame, lines: u32, out: &mut dyn Write) -> DcmdResult {
+    let pad = "          ";
     let (Some(s), Some(p)) = (j.script, &j.position) else { return Ok(()) };
     let (Ok(src), Ok(ends)) = (script::script_source(h, s), script::line_ends(h, s)) else { return Ok(()) };
     for l in script::source_lines(&src, &ends, p.offset, p.offset + 1, lines) {

@@ -162,6 +162,46 @@ fn spin_names_its_frames() {
     }
 }
 
+/// The spin fixture's call sites (testcores/fixtures/spin.js): where
+/// `main` calls `search` and `search` calls `evaluate`.
+const SPIN_MAIN_CALL: &str = "spin.js:55:14";
+const SPIN_SEARCH_CALL: &str = "spin.js:38:10";
+
+#[test]
+fn spin_optimized_frame_expands_its_inlined_functions() {
+    for c in common::cores_for("spin") {
+        let out = jmdb(&c, "::jsstack");
+        let lines: Vec<&str> = out.lines().filter(|l| l.starts_with("js:")).collect();
+        let frames = js_frames(&out);
+        let names: Vec<String> = frames.iter().map(|f| f.0.clone()).collect();
+        let i = names.iter().position(|n| n == "main").unwrap_or_else(|| panic!("{}: no main frame:\n{out}", c.name()));
+        // main is the physical frame: TurboFan code (on-stack replaced),
+        // found from its Code object, at the line executing.
+        assert!(lines[i].ends_with("[context turbofan]"), "{}: {}", c.name(), lines[i]);
+        assert!(frames[i].1.ends_with(SPIN_MAIN_CALL), "{}: {:?}", c.name(), frames[i]);
+        // Above it, the functions inlined into it, innermost first, as
+        // node would name them: a tail of mutualThreat, evaluate, search.
+        let want = c.expected_list("js_names");
+        assert_eq!(want.last().map(String::as_str), Some("main"), "{}", c.name());
+        assert!(i >= 2, "{}: search and evaluate are inlined into main:\n{out}", c.name());
+        assert_eq!(names[..=i], want[want.len() - 1 - i..], "{}:\n{out}", c.name());
+        for k in 0..i {
+            assert!(lines[k].ends_with("[context turbofan, inlined]"), "{}: {}", c.name(), lines[k]);
+            assert!(!lines[k].contains("definition line"), "{}: {}", c.name(), lines[k]);
+        }
+        assert!(frames[i - 1].1.ends_with(SPIN_SEARCH_CALL), "{}: {:?}", c.name(), frames[i - 1]);
+        // evaluate runs its loops (lines 26-33); mutualThreat its body (18-24).
+        let line = |loc: &str| -> u32 { loc.rsplitn(3, ':').nth(1).and_then(|l| l.parse().ok()).unwrap_or(0) };
+        assert!((26..=33).contains(&line(&frames[i - 2].1)), "{}: {:?}", c.name(), frames[i - 2]);
+        if i >= 3 {
+            assert!((18..=24).contains(&line(&frames[i - 3].1)), "{}: {:?}", c.name(), frames[i - 3]);
+        }
+        // -v says what each inlined frame is inlined into.
+        let v = jmdb(&c, "::jsstack -v -f search");
+        assert!(v.contains("note: inlined into main"), "{}:\n{v}", c.name());
+    }
+}
+
 #[test]
 fn worker_thread_decodes() {
     for c in common::cores_for("worker") {

@@ -8,7 +8,12 @@
 //! context) a JavaScript frame, whose function sits at `fp +
 //! off_fp_function`. Interpreted frames also keep their BytecodeArray and
 //! the current bytecode offset, which the source position table turns into
-//! the executing line ([`super::sourcepos`]).
+//! the executing line ([`super::sourcepos`]). JIT frames are matched to
+//! their Code object ([`code_for_pc`]), whose kind gives the tier; an
+//! optimized frame's code offset, through the code's source position
+//! table and DeoptimizationData, gives the executing line and the
+//! functions inlined there, which [`decode_stack`] lists as frames of
+//! their own.
 //!
 //! Nothing here trusts the stack: every read can fail, and a frame that
 //! does not decode is reported as such with the reason.
@@ -372,17 +377,22 @@ const CODE_ALIGN: u64 = 32;
 /// whose size must cover the pc; nothing else is trusted.
 pub fn code_for_pc(h: &Heap, pc: u64) -> Result<CodeInfo, V8Error> {
     let l = &h.v8.layout;
-    let is_start = l.instruction_stream_start.off()?;
-    let back = l.instruction_stream_code.off()?;
+    let inline = l.code_instructions_inline.get()? == 1;
     let start_f = l.code_instruction_start.off()?;
     let size_f = l.code_instruction_size.off()?;
+    // Before 11.3 the Code header precedes the instructions (start_f is
+    // its size); later an InstructionStream header does, pointing back.
+    let (is_start, back) =
+        if inline { (start_f, 0) } else { (l.instruction_stream_start.off()?, l.instruction_stream_code.off()?) };
+    let tag = l.heap_object_tag.get()? as u64;
     let mut start = pc & !(CODE_ALIGN - 1);
     let lowest = pc.saturating_sub(MAX_CODE_SCAN);
     while start >= lowest && start > is_start {
         let header = start - is_start;
-        if let Ok(code) = h.t.read_u64(header + back) {
+        let found = if inline { Ok(header + tag) } else { h.t.read_u64(header + back) };
+        if let Ok(code) = found {
             if h.is_heap_object(code)
-                && h.word(code, start_f).is_ok_and(|s| s == start)
+                && (inline || h.word(code, start_f).is_ok_and(|s| s == start))
                 && is_type(h, code, "CODE_TYPE")
             {
                 let size = u64::from(h.u32_at(code, size_f)?);

@@ -480,25 +480,28 @@ layout_table! {
     source_position_code_encoding: [] ; (0, 1399, 0, "src/codegen/source-position-table.cc: EncodeEntry (10.x-13.x)"), (1400, 9999, 1, "src/codegen/source-position-table.cc (14.x); derived from the Node 26 cores");
     /// Optimized and baseline code (V8 12+: Code is a separate object
     /// pointing at its InstructionStream; the pc is found in the stream).
-    code_instruction_start: ["class_Code__instruction_start"];
-    code_instruction_size: ["class_Code__instruction_size"];
-    code_flags: ["class_Code__flags"];
+    code_instruction_start: ["class_Code__instruction_start"] ; (1103, 1199, 40, "src/objects/code.h (11.3): kInstructionStartOffset after the InstructionStream; checked on the Node 20 spin cores");
+    code_instruction_size: ["class_Code__instruction_size"] ; (1103, 1199, 56, "src/objects/code.h (11.3): flags 48, builtin_id 52, kind_specific_flags 54, instruction_size 56; checked on the Node 20 spin cores");
+    code_flags: ["class_Code__flags"] ; (1103, 1199, 48, "src/objects/code.h (11.3): kFlagsOffset; checked on the Node 20 spin cores (kind TURBOFAN)");
     code_kind_mask: ["CodeKindFieldMask"] ; (ALL.0, ALL.1, 15, "src/objects/code.h: KindField (docs/v8-layouts.md 2.13)");
     code_kind_shift: ["CodeKindFieldShift"] ; (ALL.0, ALL.1, 0, "src/objects/code.h: KindField is the first flags field");
     code_kind_baseline: ["CodeKindBaseline"];
     /// MAGLEV and TURBOFAN follow BASELINE in CODE_KIND_LIST (src/objects/code-kind.h); checked on the Node 22-26 spin cores.
-    code_kind_maglev_delta: [] ; (1100, 9999, 1, "src/objects/code-kind.h: CODE_KIND_LIST ... BASELINE, MAGLEV, TURBOFAN(_JS)");
-    code_kind_turbofan_delta: [] ; (1100, 9999, 2, "src/objects/code-kind.h: CODE_KIND_LIST ... BASELINE, MAGLEV, TURBOFAN(_JS)");
+    code_kind_maglev_delta: [] ; (ALL.0, ALL.1, 1, "src/objects/code-kind.h: CODE_KIND_LIST ... BASELINE, MAGLEV, TURBOFAN(_JS) (MAGLEV listed since 9.x)");
+    code_kind_turbofan_delta: [] ; (ALL.0, ALL.1, 2, "src/objects/code-kind.h: CODE_KIND_LIST ... BASELINE, MAGLEV, TURBOFAN(_JS); flags kind 13 = Baseline 11 + 2 on the Node 18/20 spin cores");
+    /// 1 before V8 11.3: the instructions follow the Code header itself
+    /// (code_instruction_start is then the header size, 128 on Node 18).
+    code_instructions_inline: [] ; (0, 1102, 1, "src/objects/code.h (10.2): Code::raw_instruction_start = address + kHeaderSize"), (1103, 9999, 0, "src/objects/instruction-stream.h (11.3+): instructions in a separate InstructionStream");
     /// Where an InstructionStream's instructions start, and its Code back pointer.
     instruction_stream_start: ["class_InstructionStream__instruction_start"];
-    instruction_stream_code: [] ; (1200, 9999, 8, "src/objects/instruction-stream.h: kCodeOffset (first field after the map); checked on the Node 22-26 spin cores");
+    instruction_stream_code: [] ; (1103, 9999, 8, "src/objects/instruction-stream.h: kCodeOffset (first field after the map); checked on the Node 20-26 spin cores");
     /// Code deoptimization_data_or_interpreter_data and position_table.
-    code_deopt_data: ["class_Code__deoptimization_data"] ; (1200, 9999, 8, "src/objects/code.h (12.x+): kDeoptimizationDataOrInterpreterDataOffset; checked on the Node 22-26 spin cores");
-    code_source_positions: ["class_Code__source_position_table"] ; (1200, 9999, 16, "src/objects/code.h (12.x+): kPositionTableOffset; checked on the Node 22-26 spin cores");
+    code_deopt_data: ["class_Code__deoptimization_data"] ; (0, 1102, 16, "src/objects/code.h (10.2): relocation_info 8, deoptimization_data 16; checked on the Node 18 spin cores"), (1200, 9999, 8, "src/objects/code.h (12.x+): kDeoptimizationDataOrInterpreterDataOffset; checked on the Node 22-26 spin cores");
+    code_source_positions: ["class_Code__source_position_table"] ; (0, 1102, 24, "src/objects/code.h (10.2): kPositionTableOffset; checked on the Node 18 spin cores"), (1200, 9999, 16, "src/objects/code.h (12.x+): kPositionTableOffset; checked on the Node 22-26 spin cores");
     /// DeoptimizationData (a FixedArray) entries.
-    deopt_inlining_positions_index: ["DeoptimizationDataInliningPositionsIndex"];
-    deopt_literal_array_index: ["DeoptimizationDataLiteralArrayIndex"];
-    deopt_sfi_index: ["DeoptimizationDataSharedFunctionInfoIndex", "DeoptimizationDataWrappedSharedFunctionInfoIndex"];
+    deopt_inlining_positions_index: ["DeoptimizationDataInliningPositionsIndex"] ; (0, 1102, 7, "src/objects/code.h (10.2): DeoptimizationData::kInliningPositionsIndex");
+    deopt_literal_array_index: ["DeoptimizationDataLiteralArrayIndex"] ; (0, 1102, 2, "src/objects/code.h (10.2): DeoptimizationData::kLiteralArrayIndex");
+    deopt_sfi_index: ["DeoptimizationDataSharedFunctionInfoIndex", "DeoptimizationDataWrappedSharedFunctionInfoIndex"] ; (0, 1102, 6, "src/objects/code.h (10.2): DeoptimizationData::kSharedFunctionInfoIndex");
     /// sizeof(InliningPosition): SourcePosition (8) + inlined_function_id (4), padded.
     inlining_position_size: [] ; (ALL.0, ALL.1, 16, "src/objects/deoptimization-data.h / src/codegen/source-position.h: struct InliningPosition");
     /// SharedFunctionInfoWrapper's shared_info (V8 13+ DeoptimizationData holds it wrapped).
