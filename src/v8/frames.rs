@@ -202,7 +202,7 @@ pub fn classify(h: &Heap, f: &Frame) -> V8Frame {
         out.kind = Kind::Unknown("no frame pointer".into());
         return out;
     };
-    match decode_v8_frame(h, fp, &code, f.pc) {
+    match decode_v8_frame(h, fp, &code, f.lookup_pc()) {
         Ok((kind, js)) => {
             out.kind = kind;
             out.js = js;
@@ -220,13 +220,15 @@ pub fn frame_at(h: &Heap, fp: u64, pc: Option<u64>) -> V8Frame {
     let frame =
         Frame { pc, sp: fp, fp: Some(fp), cfa: None, regs: [None; crate::arch::x86_64::DWARF_REGS], trust: Trust::FramePointer, trampoline: false };
     let code = if pc == 0 { CodeAt::Unknown } else { code_at(h.t, pc.wrapping_sub(1)) };
-    let (kind, js) = match decode_v8_frame(h, fp, &code, pc) {
+    let (kind, js) = match decode_v8_frame(h, fp, &code, pc.saturating_sub(1)) {
         Ok(x) => x,
         Err(e) => (Kind::Unknown(e.to_string()), None),
     };
     V8Frame { frame, code, kind, js }
 }
 
+/// `pc` is the lookup pc: a return address minus one (so a call's return
+/// address maps to the call, as V8's Code::SourcePosition does), 0 if unknown.
 fn decode_v8_frame(h: &Heap, fp: u64, code: &CodeAt, pc: u64) -> Result<(Kind, Option<JsFrame>), V8Error> {
     let l = &h.v8.layout;
     let marker = stack_word(h, fp, l.off_fp_context.get()?)?;
