@@ -477,7 +477,10 @@ fn optimized_positions(h: &Heap, c: &CodeInfo, pc: u64) -> Result<InlineChain, V
         let rec = positions.get(at..at + 12).ok_or_else(|| V8Error::bad(c.code, "DeoptimizationData", format!("inlining id {inl} beyond its positions")))?;
         let raw = i64::from_le_bytes(rec[0..8].try_into().unwrap_or_default());
         let fid = i32::from_le_bytes(rec[8..12].try_into().unwrap_or_default());
-        let sfi = deopt_sfi(h, h.fixed_array_get(literals, fid.max(0) as u64)?)?;
+        if fid < 0 {
+            return Err(V8Error::bad(c.code, "DeoptimizationData", format!("inlining id {inl} names function {fid}")));
+        }
+        let sfi = deopt_sfi(h, h.fixed_array_get(literals, fid as u64)?)?;
         chain.push((sfi, script_off));
         (script_off, inl) = sourcepos::split_raw(raw);
     }

@@ -193,4 +193,19 @@ mod tests {
         assert_eq!(e[1], Entry { code_offset: 1, script_offset: 1029, inlining_id: -1, is_statement: true });
         assert_eq!(e[2].code_offset, 12);
     }
+
+    #[test]
+    fn entry_at_keeps_the_inlining_id() {
+        // Raw position: script offset 5 (+1, shifted past the external
+        // bit) in inlining id 2 (+1, at bit 31).
+        let raw: i64 = (6 << 1) | (3 << 31);
+        assert_eq!(split_raw(raw), (5, 2));
+        let e = [
+            Entry { code_offset: 0, script_offset: 1, inlining_id: -1, is_statement: true },
+            Entry { code_offset: 10, script_offset: 5, inlining_id: 2, is_statement: false },
+        ];
+        assert_eq!(entry_at(&e, 9).map(|x| x.inlining_id), Some(-1));
+        assert_eq!(entry_at(&e, 10), Some(e[1]));
+        assert_eq!(entry_at(&e, -1), None);
+    }
 }
