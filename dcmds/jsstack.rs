@@ -240,7 +240,8 @@ fn js_text(h: &Heap, frames: &[V8Frame], i: usize) -> Option<(String, String)> {
 
 fn render(h: &Heap, frames: &[V8Frame], show: &Show, inv: &Invocation, out: &mut dyn Write) -> DcmdResult {
     if inv.piped_out {
-        for f in frames.iter().filter(|f| f.js.is_some()) {
+        // One frame pointer per physical frame: inlined frames share it.
+        for f in frames.iter().filter(|f| f.js.as_ref().is_some_and(|j| !j.is_inlined)) {
             writeln!(out, "{:x}", f.fp())?;
         }
         return Ok(());
@@ -418,5 +419,9 @@ fn walk_jsframes(s: &mut Session, addr: Option<u64>) -> Result<Vec<u64>, DcmdErr
         None => s.thread.min(t.threads.len() - 1),
     };
     let st = unwind::unwind(t, &t.threads[i].regs, DEFAULT_MAX_FRAMES);
-    Ok(frames::decode_stack(&h, &st.frames).iter().filter(|f| f.js.is_some()).map(|f| f.fp()).collect())
+    Ok(frames::decode_stack(&h, &st.frames)
+        .iter()
+        .filter(|f| f.js.as_ref().is_some_and(|j| !j.is_inlined))
+        .map(|f| f.fp())
+        .collect())
 }
