@@ -9,6 +9,8 @@
 //!
 //! `JMDB_UPDATE=1 cargo test --test golden` rewrites the `.out` files.
 
+mod common;
+
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -78,31 +80,11 @@ fn check(name: &str) {
         panic!(
             "{name}: output differs from {}\n{}\n(rerun with JMDB_UPDATE=1 to accept)",
             out_path.display(),
-            diff(&expected, &actual)
+            common::line_diff(&expected, &actual)
         );
     }
 }
 
-/// A line diff, enough to see what changed.
-fn diff(expected: &str, actual: &str) -> String {
-    let e: Vec<&str> = expected.lines().collect();
-    let a: Vec<&str> = actual.lines().collect();
-    let mut out = String::new();
-    for i in 0..e.len().max(a.len()) {
-        match (e.get(i), a.get(i)) {
-            (Some(x), Some(y)) if x == y => out.push_str(&format!("  {x}\n")),
-            (x, y) => {
-                if let Some(x) = x {
-                    out.push_str(&format!("- {x}\n"));
-                }
-                if let Some(y) = y {
-                    out.push_str(&format!("+ {y}\n"));
-                }
-            }
-        }
-    }
-    out
-}
 
 macro_rules! cases {
     ($($test:ident => $name:literal,)*) => {

@@ -214,7 +214,7 @@ fn check(name: &str) {
                 expected = Some(actual);
             }
             Some(want) if *want != actual => {
-                failures.push(format!("--- {} ---\n{}", c.name(), diff(want, &actual)));
+                failures.push(format!("--- {} ---\n{}", c.name(), common::line_diff(want, &actual)));
             }
             Some(_) => {}
         }
@@ -229,26 +229,6 @@ fn check(name: &str) {
     eprintln!("{name}: ran on {}; skipped on {:?}", ran.join(" "), skipped);
 }
 
-/// A line diff, enough to see what changed.
-fn diff(expected: &str, actual: &str) -> String {
-    let e: Vec<&str> = expected.lines().collect();
-    let a: Vec<&str> = actual.lines().collect();
-    let mut out = String::new();
-    for i in 0..e.len().max(a.len()) {
-        match (e.get(i), a.get(i)) {
-            (Some(x), Some(y)) if x == y => out.push_str(&format!("  {x}\n")),
-            (x, y) => {
-                if let Some(x) = x {
-                    out.push_str(&format!("- {x}\n"));
-                }
-                if let Some(y) = y {
-                    out.push_str(&format!("+ {y}\n"));
-                }
-            }
-        }
-    }
-    out
-}
 
 macro_rules! cases {
     ($($test:ident => $name:literal,)*) => {

@@ -9,66 +9,15 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use common::*;
 use jmdb::memory::Memory;
-use jmdb::target::{Backing, OpenOptions, Target};
+use jmdb::target::{Backing, Target};
 use jmdb::v8::V8;
 
-fn open(c: &CoreCase) -> Target {
-    let opts = OpenOptions { core: c.core_path(), executable: Some(PathBuf::from(&c.node_binary)), sysroot: None };
-    Target::open(&opts).unwrap_or_else(|e| panic!("{}: cannot open: {e}", c.name()))
-}
 
-/// Run jmdb with one `-e` per command; each command's stdout (split on
-/// `::echo` markers), the exit code and stderr.
-fn jmdb_each(c: &CoreCase, cmds: &[String]) -> (Vec<String>, i32, String) {
-    let mut args: Vec<String> = Vec::new();
-    for (i, cmd) in cmds.iter().enumerate() {
-        args.push("-e".into());
-        args.push(format!("::echo @@{i}@@"));
-        args.push("-e".into());
-        args.push(cmd.clone());
-    }
-    args.push(c.node_binary.to_string_lossy().into_owned());
-    args.push(c.core_path().to_string_lossy().into_owned());
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    let (code, out, err) = run_jmdb(&refs);
-    let mut outs = vec![String::new(); cmds.len()];
-    let mut cur: Option<usize> = None;
-    for line in out.split_inclusive('\n') {
-        let l = line.trim_end_matches('\n');
-        if let Some(n) = l.strip_prefix("@@").and_then(|r| r.strip_suffix("@@")).and_then(|n| n.parse::<usize>().ok()) {
-            cur = Some(n);
-            continue;
-        }
-        if let Some(i) = cur {
-            outs[i].push_str(line);
-        }
-    }
-    (outs, code, err)
-}
 
-/// The values fixture's tagged addresses by label.
-fn value_addrs(c: &CoreCase) -> BTreeMap<String, u64> {
-    let text = c.read("stdout.txt");
-    let mut m = BTreeMap::new();
-    let mut label: Option<String> = None;
-    for line in text.lines() {
-        if let Some(l) = line.strip_prefix("JMDB-VALUE ") {
-            label = Some(l.trim().to_string());
-        } else if let (Some(l), Some(rest)) = (label.take(), line.strip_prefix("DebugPrint: 0x")) {
-            let hex: String = rest.chars().take_while(|c| c.is_ascii_hexdigit()).collect();
-            if let Ok(a) = u64::from_str_radix(&hex, 16) {
-                m.insert(l, a);
-            }
-        }
-    }
-    assert!(m.len() > 50, "{}: stdout.txt has only {} DebugPrint addresses; regenerate: JMDB_FIXTURES=values bash testcores/generate", c.name(), m.len());
-    m
-}
 
 /// A value per Node major (the system node is a 20).
 fn by_major<T: Copy>(c: &CoreCase, v: [T; 5]) -> T {

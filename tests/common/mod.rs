@@ -694,3 +694,81 @@ Thread 1 (Thread 0x7fb5cb05b300 (LWP 2891)):
         assert_eq!(m["c"], "line\nnext\\");
     }
 }
+
+// ---- helpers of the V8 tests (shared by v8_strings.rs and v8_internals.rs) ----
+
+/// The core's target, opened with the node binary that made it.
+pub fn open(c: &CoreCase) -> jmdb::target::Target {
+    let opts = jmdb::target::OpenOptions { core: c.core_path(), executable: Some(std::path::PathBuf::from(&c.node_binary)), sysroot: None };
+    jmdb::target::Target::open(&opts).unwrap_or_else(|e| panic!("{}: cannot open: {e}", c.name()))
+}
+
+/// Run jmdb on a core with one `-e` per command; returns each command's
+/// stdout (split on `::echo` markers), the exit code and stderr.
+pub fn jmdb_each(c: &CoreCase, cmds: &[String]) -> (Vec<String>, i32, String) {
+    let mut args: Vec<String> = Vec::new();
+    for (i, cmd) in cmds.iter().enumerate() {
+        args.push("-e".into());
+        args.push(format!("::echo @@{i}@@"));
+        args.push("-e".into());
+        args.push(cmd.clone());
+    }
+    args.push(c.node_binary.to_string_lossy().into_owned());
+    args.push(c.core_path().to_string_lossy().into_owned());
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, out, err) = run_jmdb(&refs);
+    let mut outs = vec![String::new(); cmds.len()];
+    let mut cur: Option<usize> = None;
+    for line in out.split_inclusive('\n') {
+        let l = line.trim_end_matches('\n');
+        if let Some(n) = l.strip_prefix("@@").and_then(|r| r.strip_suffix("@@")).and_then(|n| n.parse::<usize>().ok()) {
+            cur = Some(n);
+            continue;
+        }
+        if let Some(i) = cur {
+            outs[i].push_str(line);
+        }
+    }
+    (outs, code, err)
+}
+
+/// `JMDB-VALUE <label>` then `DebugPrint: 0x...`: the values fixture's
+/// tagged addresses (Smis, and Node 18/20's HeapNumbers, print no address).
+pub fn value_addrs(c: &CoreCase) -> std::collections::BTreeMap<String, u64> {
+    let text = c.read("stdout.txt");
+    let mut m = std::collections::BTreeMap::new();
+    let mut label: Option<String> = None;
+    for line in text.lines() {
+        if let Some(l) = line.strip_prefix("JMDB-VALUE ") {
+            label = Some(l.trim().to_string());
+        } else if let (Some(l), Some(rest)) = (label.take(), line.strip_prefix("DebugPrint: 0x")) {
+            let hex: String = rest.chars().take_while(|c| c.is_ascii_hexdigit()).collect();
+            if let Ok(a) = u64::from_str_radix(&hex, 16) {
+                m.insert(l, a);
+            }
+        }
+    }
+    assert!(m.len() > 50, "{}: stdout.txt has only {} DebugPrint addresses; regenerate: JMDB_FIXTURES=values bash testcores/generate", c.name(), m.len());
+    m
+}
+
+/// A line diff, enough to see what changed.
+pub fn line_diff(expected: &str, actual: &str) -> String {
+    let e: Vec<&str> = expected.lines().collect();
+    let a: Vec<&str> = actual.lines().collect();
+    let mut out = String::new();
+    for i in 0..e.len().max(a.len()) {
+        match (e.get(i), a.get(i)) {
+            (Some(x), Some(y)) if x == y => out.push_str(&format!("  {x}\n")),
+            (x, y) => {
+                if let Some(x) = x {
+                    out.push_str(&format!("- {x}\n"));
+                }
+                if let Some(y) = y {
+                    out.push_str(&format!("+ {y}\n"));
+                }
+            }
+        }
+    }
+    out
+}
