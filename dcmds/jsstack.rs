@@ -133,18 +133,6 @@ fn show_opts(o: &Opts) -> Result<Show, DcmdError> {
     Ok(Show { all: o.has('a'), verbose: o.has('v'), only: o.value('f').map(str::to_string), lines })
 }
 
-fn parse_thread(t: &Target, w: &str) -> Result<usize, DcmdError> {
-    let v = if let Some(h) = w.strip_prefix("0x") {
-        u64::from_str_radix(h, 16).ok()
-    } else if let Some(d) = w.strip_prefix("0t") {
-        d.parse().ok()
-    } else {
-        w.parse().ok()
-    };
-    let v = v.ok_or_else(|| DcmdError::Usage(format!("bad thread {w:?}: want a tid or a thread number")))?;
-    resolve_thread(t, v)
-        .ok_or_else(|| DcmdError::Failed(format!("no thread has tid {v}, and there are {} threads", t.threads.len())))
-}
 
 fn thread_header(t: &Target, i: usize) -> String {
     let th = &t.threads[i];
@@ -188,7 +176,7 @@ fn jsstack(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult
         (0..t.threads.len()).collect()
     } else {
         match o.value('t') {
-            Some(w) => vec![parse_thread(t, w)?],
+            Some(w) => vec![super::stack::parse_thread_word(t, w)?],
             None => vec![s.thread.min(t.threads.len() - 1)],
         }
     };

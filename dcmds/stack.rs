@@ -271,7 +271,7 @@ pub fn resolve_thread(t: &Target, v: u64) -> Option<usize> {
 }
 
 /// Parse a thread operand word: decimal, or 0x.../0t... .
-fn parse_thread_word(t: &Target, w: &str) -> Result<usize, DcmdError> {
+pub fn parse_thread_word(t: &Target, w: &str) -> Result<usize, DcmdError> {
     let v = if let Some(h) = w.strip_prefix("0x").or_else(|| w.strip_prefix("0X")) {
         u64::from_str_radix(h, 16).ok()
     } else if let Some(d) = w.strip_prefix("0t") {

@@ -12,9 +12,8 @@
 mod common;
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 fn cases_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/lang")
@@ -23,7 +22,6 @@ fn cases_dir() -> PathBuf {
 /// Run one case and return its recorded form.
 fn run(cmds: &str) -> String {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_jmdb"));
-    cmd.env("SHELL", "/bin/sh").env("JMDB_HISTORY", "/dev/null");
     let stdin_text = if let Some(rest) = cmds.strip_prefix("// mode: -e\n") {
         for line in rest.lines().filter(|l| !l.trim().is_empty()) {
             cmd.arg("-e").arg(line);
@@ -32,29 +30,7 @@ fn run(cmds: &str) -> String {
     } else {
         cmds.to_string()
     };
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run jmdb");
-    if let Some(mut w) = child.stdin.take() {
-        w.write_all(stdin_text.as_bytes()).expect("write commands");
-    }
-    let out = child.wait_with_output().expect("wait for jmdb");
-    let mut rec = String::from_utf8_lossy(&out.stdout).into_owned();
-    if !rec.is_empty() && !rec.ends_with('\n') {
-        rec.push_str("\n-- (no newline at end of stdout) --\n");
-    }
-    rec.push_str("-- stderr --\n");
-    let err = String::from_utf8_lossy(&out.stderr);
-    rec.push_str(&err);
-    if !err.is_empty() && !err.ends_with('\n') {
-        rec.push('\n');
-    }
-    let code = out.status.code().map_or_else(|| "signal".to_string(), |c| c.to_string());
-    rec.push_str(&format!("-- exit {code} --\n"));
-    rec
+    common::golden_record(cmd, &stdin_text)
 }
 
 fn check(name: &str) {

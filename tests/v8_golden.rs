@@ -22,9 +22,8 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use common::*;
 
@@ -132,33 +131,9 @@ fn normalize(text: &str) -> String {
 
 /// Run one case's (substituted) commands on a core; its recorded form.
 fn run(c: &CoreCase, cmds: &str) -> String {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_jmdb"))
-        .arg(&c.node_binary)
-        .arg(c.core_path())
-        .env("SHELL", "/bin/sh")
-        .env("JMDB_HISTORY", "/dev/null")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run jmdb");
-    if let Some(mut w) = child.stdin.take() {
-        w.write_all(cmds.as_bytes()).expect("write commands");
-    }
-    let out = child.wait_with_output().expect("wait for jmdb");
-    let mut rec = String::from_utf8_lossy(&out.stdout).into_owned();
-    if !rec.is_empty() && !rec.ends_with('\n') {
-        rec.push_str("\n-- (no newline at end of stdout) --\n");
-    }
-    rec.push_str("-- stderr --\n");
-    let err = String::from_utf8_lossy(&out.stderr);
-    rec.push_str(&err);
-    if !err.is_empty() && !err.ends_with('\n') {
-        rec.push('\n');
-    }
-    let code = out.status.code().map_or_else(|| "signal".to_string(), |c| c.to_string());
-    rec.push_str(&format!("-- exit {code} --\n"));
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_jmdb"));
+    cmd.arg(&c.node_binary).arg(c.core_path()).env("NO_COLOR", "1");
+    let mut rec = common::golden_record(cmd, cmds);
     // The fixture's directory is where the cores were made, not a property of jmdb.
     if let Some(dir) = c.script.parent().map(|d| d.display().to_string()).filter(|d| d.len() > 1) {
         rec = rec.replace(&format!("{dir}/"), "FIXTURES/");

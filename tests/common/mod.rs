@@ -772,3 +772,35 @@ pub fn line_diff(expected: &str, actual: &str) -> String {
     }
     out
 }
+
+/// Run jmdb with `cmd` set up by the caller, feeding `stdin`; the golden
+/// record: stdout, `-- stderr --`, stderr, `-- exit N --`.
+pub fn golden_record(mut cmd: std::process::Command, stdin: &str) -> String {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = cmd
+        .env("SHELL", "/bin/sh")
+        .env("JMDB_HISTORY", "/dev/null")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run jmdb");
+    if let Some(mut w) = child.stdin.take() {
+        w.write_all(stdin.as_bytes()).expect("write commands");
+    }
+    let out = child.wait_with_output().expect("wait for jmdb");
+    let mut rec = String::from_utf8_lossy(&out.stdout).into_owned();
+    if !rec.is_empty() && !rec.ends_with('\n') {
+        rec.push_str("\n-- (no newline at end of stdout) --\n");
+    }
+    rec.push_str("-- stderr --\n");
+    let err = String::from_utf8_lossy(&out.stderr);
+    rec.push_str(&err);
+    if !err.is_empty() && !err.ends_with('\n') {
+        rec.push('\n');
+    }
+    let code = out.status.code().map_or_else(|| "signal".to_string(), |c| c.to_string());
+    rec.push_str(&format!("-- exit {code} --\n"));
+    rec
+}
