@@ -44,8 +44,8 @@ pub fn demangle(raw: &str, params: bool) -> Option<String> {
         Some(i) => raw.split_at(i),
         None => (raw, ""),
     };
-    let sym = cpp_demangle::Symbol::new(mangled).ok()?;
-    let mut opts = cpp_demangle::DemangleOptions::new().no_return_type();
+    let sym = parse_mangled(mangled)?;
+    let mut opts = cpp_demangle::DemangleOptions::new().no_return_type().recursion_limit(DEMANGLE_DEPTH);
     if params {
         return sym.demangle_with_options(&opts).ok().map(|d| tidy(d) + suffix);
     }
@@ -56,7 +56,7 @@ pub fn demangle(raw: &str, params: bool) -> Option<String> {
     let Some(dot) = mangled.find('.') else {
         return sym.demangle_with_options(&opts).ok().map(|d| tidy(d) + suffix);
     };
-    let base = tidy(cpp_demangle::Symbol::new(&mangled[..dot]).ok()?.demangle_with_options(&opts).ok()?);
+    let base = tidy(parse_mangled(&mangled[..dot])?.demangle_with_options(&opts).ok()?);
     let mut clones: Vec<String> = Vec::new();
     for part in mangled[dot + 1..].split('.') {
         match clones.last_mut() {
@@ -69,6 +69,15 @@ pub fn demangle(raw: &str, params: bool) -> Option<String> {
     }
     let clones: String = clones.iter().map(|c| format!(" [clone {c}]")).collect();
     Some(format!("{base}{clones}{suffix}"))
+}
+
+/// V8's turboshaft reducer stacks nest templates deeper than cpp_demangle's
+/// default limits (which then give up and leave the name mangled); 512 is
+/// still far from the stack's limits.
+const DEMANGLE_DEPTH: u32 = 512;
+
+fn parse_mangled(m: &str) -> Option<cpp_demangle::Symbol<&str>> {
+    cpp_demangle::Symbol::new_with_options(m, &cpp_demangle::ParseOptions::default().recursion_limit(DEMANGLE_DEPTH)).ok()
 }
 
 /// cpp_demangle prints an empty template parameter pack as `, >`

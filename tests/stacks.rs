@@ -147,7 +147,9 @@ fn strip_params(n: &str) -> &str {
     for suffix in [" const", " volatile"] {
         n = n.strip_suffix(suffix).unwrap_or(n);
     }
-    if !n.ends_with(')') {
+    // jmdb's short names drop the parameter list, so a call operator is
+    // `...::operator() const` where gdb writes `...::operator()() const`.
+    if !n.ends_with(')') || n.ends_with("::operator()") {
         return n;
     }
     let b = n.as_bytes();
