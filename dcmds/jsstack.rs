@@ -58,14 +58,17 @@ DESCRIPTION
   For interpreted frames the line is the one executing, from the bytecode
   offset and the source position table. For JIT code the frame's Code
   object says the tier (baseline, maglev, turbofan; on-stack-replaced
-  loops show as the optimizing tier). An optimized frame's line is the
+  loops show as the optimizing tier). A baseline (Sparkplug) frame's line
+  is the one executing too: its pc, through the code's bytecode offset
+  table and V8's bytecode lengths (read from the binary), gives the
+  bytecode offset, then the line. An optimized frame's line is the
   one executing, from the code offset and the code's source position
   table, and the functions inlined into it at that point are shown as
   frames of their own above it, innermost first, as node shows them,
   each marked `inlined` (they share the frame pointer and have no
   receiver or arguments of their own). Where only the function's
-  definition is known (baseline frames, code that does not decode) the
-  bracket ends with `definition line`. An anonymous top-level function
+  definition is known (code that does not decode) the bracket ends
+  with `definition line`. An anonymous top-level function
   shows as its location alone, as node prints it.
 
   V8's internal frames (entry, exit, stub and construct frames, frames
@@ -106,7 +109,9 @@ DESCRIPTION
   print them) as ::jsstack prints it: a JavaScript frame's function and
   location, or a typed frame's V8 frame type. When fp is a frame of some
   thread's walked stack, its pc tells the frame's code; otherwise a frame
-  holding a BytecodeArray is taken as interpreted.
+  holding a BytecodeArray is taken as interpreted. An optimized frame
+  prints the functions inlined into it first, innermost first, each
+  marked `inlined`, as ::jsstack does.
 
 OPTIONS
   -n LINES   source lines around the executing line with -v (default 2)
@@ -355,14 +360,10 @@ fn source_excerpt(h: &Heap, j: &frames::JsFrame, lines: u32, out: &mut dyn Write
 
 /// The pc in the frame whose frame pointer is `fp`, from any thread's
 /// walked stack.
-fn pc_for_fp(t: &Target, fp: u64) -> Option<u64> {
-    for th in &t.threads {
-        let st = unwind::unwind(t, &th.regs, DEFAULT_MAX_FRAMES);
-        if let Some(f) = st.frames.iter().find(|f| f.fp == Some(fp)) {
-            return Some(f.pc);
-        }
-    }
-    None
+/// The walked frame whose frame pointer is `fp`, in any thread: its pc,
+/// and whether that pc is exact or a return address, tell the frame's code.
+fn frame_for_fp(t: &Target, fp: u64) -> Option<unwind::Frame> {
+    t.threads.iter().find_map(|th| unwind::unwind(t, &th.regs, DEFAULT_MAX_FRAMES).frames.into_iter().find(|f| f.fp == Some(fp)))
 }
 
 fn jsframe(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult {
@@ -376,20 +377,26 @@ fn jsframe(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult
     let show = show_opts(&o)?;
     let h = s.heap()?;
     let fp = inv.dot;
-    let f = frames::frame_at(&h, fp, pc_for_fp(h.t, fp));
-    let one = [f];
-    let name = js_text(&h, &one, 0);
-    let f = &one[0];
-    match (&name, &f.kind) {
-        (Some((n, loc)), _) if n.is_empty() => writeln!(out, "{fp:016x} js:     {loc}  [{}]", trust_label(f))?,
-        (Some((n, loc)), _) => writeln!(out, "{fp:016x} js:     {n} ({loc})  [{}]", trust_label(f))?,
-        (None, Kind::Typed(ty)) => writeln!(out, "{fp:016x} v8:     <{ty}>")?,
-        (None, Kind::Unknown(why)) => return Err(DcmdError::Failed(format!("{fp:#x} is not a V8 frame: {why}"))),
-        (None, _) => writeln!(out, "{fp:016x} native")?,
-    }
-    if show.verbose {
-        if let Some(j) = &f.js {
-            verbose(&h, j, show.lines, out)?;
+    // An optimized frame prints the functions inlined into it first, as
+    // ::jsstack does.
+    let v = match frame_for_fp(h.t, fp) {
+        Some(f) => frames::classify(&h, &f),
+        None => frames::frame_at(&h, fp),
+    };
+    let all = frames::expand_inlined(v);
+    for i in 0..all.len() {
+        let f = &all[i];
+        match (js_text(&h, &all, i), &f.kind) {
+            (Some((n, loc)), _) if n.is_empty() => writeln!(out, "{fp:016x} js:     {loc}  [{}]", trust_label(f))?,
+            (Some((n, loc)), _) => writeln!(out, "{fp:016x} js:     {n} ({loc})  [{}]", trust_label(f))?,
+            (None, Kind::Typed(ty)) => writeln!(out, "{fp:016x} v8:     <{ty}>")?,
+            (None, Kind::Unknown(why)) => return Err(DcmdError::Failed(format!("{fp:#x} is not a V8 frame: {why}"))),
+            (None, _) => writeln!(out, "{fp:016x} native")?,
+        }
+        if show.verbose {
+            if let Some(j) = &f.js {
+                verbose(&h, j, show.lines, out)?;
+            }
         }
     }
     Ok(())

@@ -199,6 +199,11 @@ fn spin_optimized_frame_expands_its_inlined_functions() {
         // -v says what each inlined frame is inlined into.
         let v = jmdb(&c, "::jsstack -v -f search");
         assert!(v.contains("note: inlined into main"), "{}:\n{v}", c.name());
+        // fp::jsframe on main's frame pointer expands the same frames.
+        let a = jmdb(&c, "::jsstack -a");
+        let main_fp = a.lines().find(|l| l.contains(" js:     main (")).and_then(|l| l.split_whitespace().next()).unwrap();
+        let one = js_frames(&jmdb(&c, &format!("{main_fp}::jsframe")).replace(&format!("{main_fp} "), ""));
+        assert_eq!(one, frames[..=i], "{}", c.name());
     }
 }
 
@@ -310,5 +315,48 @@ fn jsframe_at_garbage_fails_cleanly() {
         }
         let (code, _, err) = run_jmdb(&["-e", "::jsstack -t 999999", c.core_path().to_str().unwrap()]);
         assert!(code != 0 || err.contains("no thread"), "{}: {err}", c.name());
+    }
+}
+
+/// The tier a function of the tiers fixture ran in: what V8's
+/// %ActiveTierIs* said in the side file, or (Node 18, which lacks them)
+/// what the fixture forced.
+fn tier_of(c: &CoreCase, f: &str) -> String {
+    match c.expected(&format!("tier.{f}")) {
+        Some(t) if t != "null" => t.to_string(),
+        _ => match f {
+            "base" => "baseline",
+            "mag" | "turbo" => "turbofan",
+            _ => "interpreted",
+        }
+        .to_string(),
+    }
+}
+
+#[test]
+fn tiers_every_tier_shows_its_executing_line_and_arguments() {
+    for c in common::cores_for("tiers") {
+        let out = jmdb(&c, "::jsstack");
+        let ours = js_frames(&out);
+        let want = c.side_objects("expected.js_stack");
+        assert!(want.len() >= 6, "{}: side file js_stack too short", c.name());
+        // Frame 0 stopped at process.abort(), V8 recorded here(): same
+        // function, the caller frames exactly as V8 printed them.
+        assert_eq!(ours[0].0, want[0]["name"], "{}:\n{out}", c.name());
+        for (i, w) in want.iter().enumerate().skip(1) {
+            let (name, loc) = &ours[i];
+            let text = if name.is_empty() { loc.clone() } else { format!("{name} ({loc})") };
+            assert_eq!(text, w["text"], "{}: frame {i}:\n{out}", c.name());
+        }
+        // Each function in the tier it ran in, none "definition line".
+        let v = jmdb(&c, "::jsstack -v -n 0");
+        for (f, arg) in [("leaf", 24), ("turbo", 8), ("mag", 9), ("base", 4), ("interp", 2)] {
+            let block = frame_block(&v, f).unwrap_or_else(|| panic!("{}: no {f} frame:\n{v}", c.name()));
+            let first = block.lines().next().unwrap();
+            let tier = if matches!(f, "leaf" | "interp") { "interpreted".to_string() } else { tier_of(&c, f) };
+            assert!(first.ends_with(&format!("[fp {tier}]")), "{}: {f} should be {tier}:\n{block}", c.name());
+            assert!(block.lines().any(|l| l.trim().starts_with("arg0: ") && l.ends_with(&format!(" {arg}"))), "{}: {f} arg0:\n{block}", c.name());
+            assert!(block.lines().any(|l| l.trim().starts_with("> ")), "{}: {f} has no executing line:\n{block}", c.name());
+        }
     }
 }

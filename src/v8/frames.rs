@@ -23,7 +23,7 @@ use crate::target::Target;
 use crate::unwind::{self, Frame, Trust};
 
 use super::function::{self, FunctionInfo};
-use super::{Heap, V8Error, script, sourcepos};
+use super::{Heap, V8Error, bytecode, script, sourcepos};
 
 /// Most arguments read from a frame.
 pub const MAX_ARGS: u64 = 64;
@@ -74,8 +74,13 @@ pub fn code_at(t: &Target, lookup: u64) -> CodeAt {
 pub enum Kind {
     /// Ignition: running bytecode.
     Interpreted,
-    /// Sparkplug code (bytecode array kept in the frame).
+    /// Sparkplug code (tier read from its Code object's kind, or a
+    /// Baseline* builtin running for it).
     Baseline,
+    /// JIT code in a frame that keeps a BytecodeArray, whose Code object
+    /// did not decode: Sparkplug, or optimized code entered by on-stack
+    /// replacement.
+    BaselineOrOsr,
     /// Maglev or TurboFan code whose tier is not known.
     Optimized,
     /// Maglev code (tier read from its Code object's kind).
@@ -97,7 +102,8 @@ impl Kind {
     pub fn label(&self) -> String {
         match self {
             Kind::Interpreted => "interpreted".into(),
-            Kind::Baseline => "baseline/osr".into(),
+            Kind::Baseline => "baseline".into(),
+            Kind::BaselineOrOsr => "baseline/osr".into(),
             Kind::Optimized => "optimized".into(),
             Kind::Maglev => "maglev".into(),
             Kind::Turbofan => "turbofan".into(),
@@ -108,7 +114,7 @@ impl Kind {
         }
     }
     pub fn is_js(&self) -> bool {
-        matches!(self, Kind::Interpreted | Kind::Baseline | Kind::Optimized | Kind::Maglev | Kind::Turbofan | Kind::Builtin(_))
+        matches!(self, Kind::Interpreted | Kind::Baseline | Kind::BaselineOrOsr | Kind::Optimized | Kind::Maglev | Kind::Turbofan | Kind::Builtin(_))
     }
 }
 
@@ -212,15 +218,15 @@ pub fn classify(h: &Heap, f: &Frame) -> V8Frame {
     out
 }
 
-/// The frame whose frame pointer is `fp` (for `addr::jsframe`); `pc` is
-/// the pc in it when the caller knows it (from a walked stack). Without
-/// it, a frame holding a BytecodeArray is taken as interpreted.
-pub fn frame_at(h: &Heap, fp: u64, pc: Option<u64>) -> V8Frame {
-    let pc = pc.unwrap_or(0);
+/// The frame whose frame pointer is `fp` when no walked stack has it
+/// (for `addr::jsframe`; a walked frame goes through [`classify`]): with
+/// no pc to say what code runs, a frame holding a BytecodeArray is taken
+/// as interpreted.
+pub fn frame_at(h: &Heap, fp: u64) -> V8Frame {
     let frame =
-        Frame { pc, sp: fp, fp: Some(fp), cfa: None, regs: [None; crate::arch::x86_64::DWARF_REGS], trust: Trust::FramePointer, trampoline: false };
-    let code = if pc == 0 { CodeAt::Unknown } else { code_at(h.t, pc.wrapping_sub(1)) };
-    let (kind, js) = match decode_v8_frame(h, fp, &code, pc.saturating_sub(1)) {
+        Frame { pc: 0, sp: fp, fp: Some(fp), cfa: None, regs: [None; crate::arch::x86_64::DWARF_REGS], trust: Trust::FramePointer, trampoline: false };
+    let code = CodeAt::Unknown;
+    let (kind, js) = match decode_v8_frame(h, fp, &code, 0) {
         Ok(x) => x,
         Err(e) => (Kind::Unknown(e.to_string()), None),
     };
@@ -246,7 +252,7 @@ fn decode_v8_frame(h: &Heap, fp: u64, code: &CodeAt, pc: u64) -> Result<(Kind, O
         (CodeAt::Builtin(_), Some(_)) => Kind::Interpreted,
         (CodeAt::Builtin(b), None) => Kind::Builtin(b.clone()),
         (CodeAt::Unknown, Some(_)) => Kind::Interpreted,
-        (_, Some(_)) => Kind::Baseline,
+        (_, Some(_)) => Kind::BaselineOrOsr,
         _ => Kind::Optimized,
     };
     // JIT code: its Code object says the tier (an on-stack-replaced
@@ -262,6 +268,9 @@ fn decode_v8_frame(h: &Heap, fp: u64, code: &CodeAt, pc: u64) -> Result<(Kind, O
     let mut js = decode_js(h, fp, func, info, &kind, bytecode)?;
     if let Some(c) = &jit {
         js.code = Some(c.code);
+        if let (Kind::Baseline, Some(ba)) = (&kind, bytecode) {
+            apply_baseline(h, &mut js, c, ba, pc);
+        }
         if matches!(kind, Kind::Maglev | Kind::Turbofan) {
             match optimized_positions(h, c, pc) {
                 Ok(chain) => apply_optimized(h, &mut js, chain),
@@ -270,6 +279,38 @@ fn decode_v8_frame(h: &Heap, fp: u64, code: &CodeAt, pc: u64) -> Result<(Kind, O
         }
     }
     Ok((kind, Some(js)))
+}
+
+/// A baseline frame's executing line: its pc, through the baseline code's
+/// bytecode offset table, gives the bytecode offset
+/// ([`bytecode::baseline_bytecode_offset`]), which the BytecodeArray's
+/// source positions turn into a line as for an interpreted frame.
+fn apply_baseline(h: &Heap, js: &mut JsFrame, c: &CodeInfo, ba: u64, pc: u64) {
+    js.bytecode = Some(ba);
+    let off = match bytecode::baseline_bytecode_offset(h, c.code, ba, pc.wrapping_sub(c.instruction_start)) {
+        Ok(bytecode::BaselineAt::Bytecode(off)) => off as i64,
+        Ok(bytecode::BaselineAt::Entry) => {
+            js.note = Some("baseline code: in the function's prologue".into());
+            return;
+        }
+        Err(e) => {
+            js.note = Some(format!("baseline code: executing line unknown: {e}"));
+            return;
+        }
+    };
+    js.bytecode_offset = Some(off);
+    let pos = sourcepos::bytecode_positions(h, ba).ok().and_then(|t| sourcepos::position_at(&t, off));
+    let (Some(p), Some(s)) = (pos, js.script) else {
+        js.note = Some(format!("baseline code: no source position at bytecode offset {off}"));
+        return;
+    };
+    match script::position_to_line_col(h, s, p) {
+        Ok((line, column)) => {
+            js.position = Some(Position { offset: p, line, column, executing: true });
+            js.note = None;
+        }
+        Err(e) => js.note = Some(format!("baseline code: bytecode offset {off}: {e}")),
+    }
 }
 
 fn decode_js(h: &Heap, fp: u64, func: u64, info: FunctionInfo, kind: &Kind, bytecode: Option<u64>) -> Result<JsFrame, V8Error> {
@@ -329,7 +370,8 @@ fn decode_js(h: &Heap, fp: u64, func: u64, info: FunctionInfo, kind: &Kind, byte
         }
     } else {
         js.note = Some(match kind {
-            Kind::Baseline => "baseline or on-stack-replaced optimized code (JIT code in an unoptimized frame): executing line and inlined frames not decoded".into(),
+            Kind::Baseline => "baseline code: executing line unknown (the pc is in a builtin)".into(),
+            Kind::BaselineOrOsr => "baseline or on-stack-replaced optimized code (JIT code in an unoptimized frame): executing line and inlined frames not decoded".into(),
             Kind::Optimized | Kind::Maglev | Kind::Turbofan => "optimized code: executing line not decoded".into(),
             _ => "builtin".into(),
         });
@@ -542,16 +584,19 @@ fn interpreted_position(h: &Heap, fp: u64, bytecode: u64) -> Result<(i64, Option
 /// An optimized frame with inlined functions becomes one frame per
 /// function, innermost first, as node's own stack traces show them.
 pub fn decode_stack(h: &Heap, frames: &[Frame]) -> Vec<V8Frame> {
+    frames.iter().flat_map(|f| expand_inlined(classify(h, f))).collect()
+}
+
+/// A decoded frame as the frames node would show: the functions inlined
+/// into an optimized frame first, innermost first, then the frame itself.
+pub fn expand_inlined(mut v: V8Frame) -> Vec<V8Frame> {
     let mut out = Vec::new();
-    for f in frames {
-        let mut v = classify(h, f);
-        if let Some(js) = v.js.as_mut() {
-            for inl in std::mem::take(&mut js.inlined) {
-                out.push(V8Frame { frame: v.frame.clone(), code: v.code.clone(), kind: v.kind.clone(), js: Some(inl) });
-            }
+    if let Some(js) = v.js.as_mut() {
+        for inl in std::mem::take(&mut js.inlined) {
+            out.push(V8Frame { frame: v.frame.clone(), code: v.code.clone(), kind: v.kind.clone(), js: Some(inl) });
         }
-        out.push(v);
     }
+    out.push(v);
     out
 }
 

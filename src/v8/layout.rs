@@ -456,12 +456,6 @@ layout_table! {
     bytecode_array_source_positions: [] ; (0, 1199, 32, "src/objects/code.tq (10.2/11.3): BytecodeArray constant_pool 16, handler_table 24, source_position_table 32; checked on Node 18/20"), (1200, 9999, 24, "src/objects/bytecode-array.h (12.x+): length 8, wrapper 16, source_position_table 24; checked on Node 22-26");
     /// A ByteArray's bytes, after the map and length.
     byte_array_data: [] ; (ALL.0, ALL.1, 16, "src/objects/fixed-array.tq: ByteArray / TrustedByteArray bytes");
-    /// What to add to (frame Smi - data + tag) to get the offsets of the
-    /// source position table: 1 on every version (a function's final
-    /// Return, its last byte, is entered in the table at the array's
-    /// length; with it, every frame of the uncaught cores lands on the
-    /// line:column node printed, on Node 18-26).
-    bytecode_offset_table_bias: [] ; (ALL.0, ALL.1, 1, "observed on the Node 18-26 cores against node's printed stacks");
     /// Stack traces name a method called on a plain function
     /// (`Module._load(...)`) by that function's name from V8 13 (node 24/26
     /// print `Module._load`), by its constructor (`Function._load`) before;

@@ -10,6 +10,7 @@
 //! Nothing here prints; renderers in `dcmds/` take a writer.
 
 pub mod collections;
+pub mod bytecode;
 pub mod context;
 pub mod function;
 pub mod heap;
@@ -63,12 +64,19 @@ pub struct V8 {
     pub types: Types,
     /// `major * 100 + minor`, or 0 if the binary does not say.
     pub ver: layout::Ver,
+    /// V8's bytecode lengths, read from the binary on first use.
+    bytecode_sizes: std::sync::OnceLock<Result<bytecode::Sizes, String>>,
 }
 
 impl V8 {
     /// Load the metadata from the target's binaries. Fails, saying why,
     /// when no mapped object carries it (a node built without
     /// postmortem support, or the executable was not found).
+    /// V8's bytecode length table ([`bytecode::Sizes`]), or why not.
+    pub fn bytecode_sizes(&self, h: &Heap) -> Result<&bytecode::Sizes, String> {
+        self.bytecode_sizes.get_or_init(|| bytecode::Sizes::load(h)).as_ref().map_err(Clone::clone)
+    }
+
     pub fn load(t: &Target) -> Result<V8, String> {
         let Some(meta) = Metadata::load(t) else {
             let why = if t.executable().and_then(|m| m.data()).is_none() {
@@ -81,7 +89,7 @@ impl V8 {
         let ver = meta.version.map(layout::ver).unwrap_or(0);
         let layout = Layout::resolve(&meta, ver);
         let types = Types::load(&meta);
-        Ok(V8 { meta, layout, types, ver })
+        Ok(V8 { meta, layout, types, ver, bytecode_sizes: Default::default() })
     }
 
     /// `12.4.254.21`, or `unknown`.

@@ -82,10 +82,18 @@ fn decode_uint(b: &[u8], i: &mut usize) -> Option<u64> {
     Some(((v << 1) ^ (v >> 63)) as u64)
 }
 
+/// Where code offsets start: V8's kFunctionEntryBytecodeOffset
+/// (src/common/globals.h), the same on every version.
+pub const FUNCTION_ENTRY_OFFSET: i64 = -1;
+
 /// Decode a whole table. Stops (keeping what it has) at a truncated entry.
+///
+/// Code offsets count from kFunctionEntryBytecodeOffset (-1): the first
+/// entry of a bytecode table is the function's entry, before bytecode 0
+/// (PositionTableEntry's default, src/codegen/source-position-table.h).
 pub fn decode(bytes: &[u8], enc: CodeEncoding) -> Vec<Entry> {
     let mut out = Vec::new();
-    let (mut code, mut raw) = (0i64, 0i64);
+    let (mut code, mut raw) = (FUNCTION_ENTRY_OFFSET, 0i64);
     let mut i = 0;
     while i < bytes.len() {
         let (is_statement, delta) = match enc {
@@ -160,12 +168,10 @@ pub fn bytecode_positions(h: &Heap, bytecode: u64) -> Result<Vec<Entry>, V8Error
 
 /// The bytecode offset an interpreted frame's Smi slot means: V8 keeps it
 /// relative to the tagged BytecodeArray pointer (src/execution/frames.cc
-/// UnoptimizedFrame::GetBytecodeOffset: minus kHeaderSize, plus the tag),
-/// then shifted by `bytecode_offset_table_bias` into the offsets the
-/// source position table uses.
+/// UnoptimizedFrame::GetBytecodeOffset: minus kHeaderSize, plus the tag).
 pub fn bytecode_offset_from_slot(h: &Heap, slot_value: i64) -> Result<i64, V8Error> {
     let l = &h.v8.layout;
-    Ok(slot_value - l.bytecode_array_data.get()? + l.heap_object_tag.get()? + l.bytecode_offset_table_bias.get()?)
+    Ok(slot_value - l.bytecode_array_data.get()? + l.heap_object_tag.get()?)
 }
 
 #[cfg(test)]
@@ -175,23 +181,23 @@ mod tests {
     #[test]
     fn decodes_vlq_zigzag() {
         // The first entry of validateEntry's table in the Node 22 uncaught
-        // core: not a statement at offset 0, script offset 1007.
+        // core: the function entry (offset -1), not a statement, script offset 1007.
         let e = decode(&[0x01, 0xc0, 0x1f], CodeEncoding::SignIsStatement);
-        assert_eq!(e, vec![Entry { code_offset: 0, script_offset: 1007, inlining_id: -1, is_statement: false }]);
-        // A statement 4 bytes on, 10 characters further.
+        assert_eq!(e, vec![Entry { code_offset: -1, script_offset: 1007, inlining_id: -1, is_statement: false }]);
+        // A statement 4 bytes on (bytecode 3), 10 characters further.
         let e = decode(&[0x01, 0xc0, 0x1f, 0x08, 0x28], CodeEncoding::SignIsStatement);
-        assert_eq!(e[1], Entry { code_offset: 4, script_offset: 1017, inlining_id: -1, is_statement: true });
-        assert_eq!(position_at(&e, 3), Some(1007));
-        assert_eq!(position_at(&e, 4), Some(1017));
+        assert_eq!(e[1], Entry { code_offset: 3, script_offset: 1017, inlining_id: -1, is_statement: true });
+        assert_eq!(position_at(&e, 2), Some(1007));
+        assert_eq!(position_at(&e, 3), Some(1017));
         assert_eq!(position_at(&e, 100), Some(1017));
         // Truncated and overlong input end the table without panicking.
         assert_eq!(decode(&[0x80], CodeEncoding::SignIsStatement).len(), 0);
         assert_eq!(decode(&[0xff; 40], CodeEncoding::Shifted).len(), 0);
         // V8 14: the same function's first entries in the Node 26 core.
         let e = decode(&[0x02, 0xc0, 0x1f, 0x07, 0x58, 0x2e, 0x14], CodeEncoding::Shifted);
-        assert_eq!(e[0], Entry { code_offset: 0, script_offset: 1007, inlining_id: -1, is_statement: false });
-        assert_eq!(e[1], Entry { code_offset: 1, script_offset: 1029, inlining_id: -1, is_statement: true });
-        assert_eq!(e[2].code_offset, 12);
+        assert_eq!(e[0], Entry { code_offset: -1, script_offset: 1007, inlining_id: -1, is_statement: false });
+        assert_eq!(e[1], Entry { code_offset: 0, script_offset: 1029, inlining_id: -1, is_statement: true });
+        assert_eq!(e[2].code_offset, 11);
     }
 
     #[test]
