@@ -72,7 +72,10 @@ DESCRIPTION
   shows as its location alone, as node prints it.
 
   V8's internal frames (entry, exit, stub and construct frames, frames
-  that do not decode) are counted, not shown, unless -a is given.
+  that do not decode) are counted, not shown, unless -a is given. A
+  deep recursion (a stack overflow holds thousands of frames) shows each
+  repeated line three times, then `(N more frames like the one above)`;
+  -a and -v show every frame. The walk is bounded (200,000 frames).
 
   With an address, the walk starts at the frame whose frame pointer it
   is (as $C and -a print them); if no thread has it, the address is
@@ -164,6 +167,9 @@ fn walk(t: &Target, i: usize, fp: Option<u64>) -> Stack {
     unwind::unwind_from_frame_pointer(t, fp, DEFAULT_MAX_FRAMES)
 }
 
+/// Identical consecutive frames shown before the rest are counted.
+const SHOW_REPEATS: usize = 3;
+
 fn jsstack(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult {
     let o = Opts::parse(&inv.args, "avA", "fnt")?;
     if let Some(w) = o.operands.first() {
@@ -247,6 +253,18 @@ fn render(h: &Heap, frames: &[V8Frame], show: &Show, inv: &Invocation, out: &mut
         }
         Ok(())
     };
+    // A deep recursion prints each distinct line a few times, then a
+    // count (not with -a or -v, which show every frame).
+    let collapse = !show.all && !show.verbose;
+    let mut last = String::new();
+    let (mut same, mut skipped) = (0usize, 0usize);
+    let flush_repeats = |skipped: &mut usize, out: &mut dyn Write| -> DcmdResult {
+        if *skipped > 0 {
+            writeln!(out, "        ({} more frame{} like the one above)", skipped, if *skipped == 1 { "" } else { "s" })?;
+            *skipped = 0;
+        }
+        Ok(())
+    };
     for i in 0..frames.len() {
         let f = &frames[i];
         let js = js_text(h, frames, i);
@@ -261,9 +279,6 @@ fn render(h: &Heap, frames: &[V8Frame], show: &Show, inv: &Invocation, out: &mut
             hidden += 1;
             continue;
         }
-        if show.only.is_none() {
-            flush(&mut hidden, out)?;
-        }
         let prefix = if show.all { format!("{:016x} ", f.fp()) } else { String::new() };
         let line = match (&js, &f.kind) {
             (Some((name, loc)), _) if name.is_empty() => format!("js:     {loc}"),
@@ -272,13 +287,29 @@ fn render(h: &Heap, frames: &[V8Frame], show: &Show, inv: &Invocation, out: &mut
             (None, Kind::Unknown(why)) => format!("v8:     <unknown: {why}> {}", frame_name(h.t, &f.frame)),
             (None, _) => format!("native: {}", frame_name(h.t, &f.frame)),
         };
-        writeln!(out, "{prefix}{line}  [{}]", trust_label(f))?;
+        let line = format!("{prefix}{line}  [{}]", trust_label(f));
+        if collapse && hidden == 0 && line == last {
+            same += 1;
+            if same >= SHOW_REPEATS {
+                skipped += 1;
+                continue;
+            }
+        } else {
+            flush_repeats(&mut skipped, out)?;
+            same = 0;
+        }
+        if show.only.is_none() {
+            flush(&mut hidden, out)?;
+        }
+        writeln!(out, "{line}")?;
+        last = line;
         if show.verbose {
             if let Some(j) = &f.js {
                 verbose(h, j, show.lines, out)?;
             }
         }
     }
+    flush_repeats(&mut skipped, out)?;
     flush(&mut hidden, out)?;
     Ok(())
 }

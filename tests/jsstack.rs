@@ -260,7 +260,8 @@ fn without_column(loc: &str) -> &str {
 #[test]
 fn jsframes_every_frame_kind_as_v8_names_it() {
     for c in common::cores_for("jsframes") {
-        let out = jmdb(&c, "::jsstack");
+        // -v shows every frame (the default collapses the recursion).
+        let out = jmdb(&c, "::jsstack -v -n 0");
         let ours = js_frames(&out);
         let want = c.side_objects("expected.js_stack");
         assert!(want.len() > 60, "{}: side file js_stack too short", c.name());
@@ -277,9 +278,13 @@ fn jsframes_every_frame_kind_as_v8_names_it() {
                 assert_eq!(text, w["text"], "{}: frame {i}", c.name());
             }
         }
-        // The deep recursion: every level is there.
+        // The deep recursion: every level is there; the default listing
+        // shows the repeated line three times, then counts the rest.
         let depth: usize = c.expected("depth").unwrap().parse().unwrap();
         assert_eq!(ours.iter().filter(|f| f.0 == "recurse").count(), depth + 1, "{}", c.name());
+        let short = jmdb(&c, "::jsstack");
+        assert_eq!(js_frames(&short).iter().filter(|f| f.0 == "recurse").count(), 4, "{}:\n{short}", c.name());
+        assert!(short.contains(&format!("        ({} more frames like the one above)", depth - 3)), "{}:\n{short}", c.name());
         // Frame types: a construct frame below `new Gadget`, the builtin
         // Array.prototype.map.
         let all = jmdb(&c, "::jsstack -a");
@@ -358,5 +363,26 @@ fn tiers_every_tier_shows_its_executing_line_and_arguments() {
             assert!(block.lines().any(|l| l.trim().starts_with("arg0: ") && l.ends_with(&format!(" {arg}"))), "{}: {f} arg0:\n{block}", c.name());
             assert!(block.lines().any(|l| l.trim().starts_with("> ")), "{}: {f} has no executing line:\n{block}", c.name());
         }
+    }
+}
+
+#[test]
+fn overflow_walks_the_whole_recursion_to_its_start() {
+    for c in common::cores_for("overflow") {
+        // Node printed every frame of the overflowed stack; -v lists
+        // every frame too, the same, to the module code at the bottom.
+        let node = c.node_js_frames();
+        assert!(node.len() > 1000, "{}: node printed {} frames", c.name(), node.len());
+        let out = jmdb(&c, "::jsstack -v -n 0");
+        assert!(!out.contains("stack walk ended early"), "{}: the walk was cut short", c.name());
+        let ours = js_frames(&out);
+        assert_eq!(ours, node, "{}: ::jsstack differs from node's printed stack", c.name());
+        // The default listing counts the repeated frames.
+        let short = jmdb(&c, "::jsstack");
+        let n = ours.iter().filter(|f| f.0 == "down").count();
+        let repeated = ours.iter().skip(1).filter(|f| f.0 == "down").count();
+        assert!(n > 1000, "{}", c.name());
+        assert!(short.contains(&format!("        ({} more frames like the one above)", repeated - 3)), "{}:\n{short}", c.name());
+        assert!(short.lines().any(|l| l.starts_with("js:     Object.<anonymous> (") && l.contains("overflow.js:")), "{}:\n{short}", c.name());
     }
 }

@@ -270,7 +270,7 @@ fn abort_stacks_match_gdb_frame_by_frame() {
         let sig = t.signalled_thread();
         let mut total = 0;
         for (i, th) in t.threads.iter().enumerate() {
-            let st = unwind::unwind(&t, &th.regs, 1000);
+            let st = unwind::unwind(&t, &th.regs, unwind::DEFAULT_MAX_FRAMES);
             let g = gdb.get(&th.tid).unwrap_or_else(|| panic!("{}: gdb has no LWP {}", c.name(), th.tid));
             let what = format!("{} thread {} (tid {})", c.name(), th.index, th.tid);
             let r = compare(&t, &what, &st, g).unwrap_or_else(|e| panic!("{e}"));
@@ -318,7 +318,7 @@ fn every_core_matches_gdb_as_far_as_gdb_names_frames() {
         let mut total = 0;
         for th in &t.threads {
             let Some(g) = gdb.get(&th.tid) else { panic!("{}: gdb has no LWP {}", c.name(), th.tid) };
-            let st = unwind::unwind(&t, &th.regs, 1000);
+            let st = unwind::unwind(&t, &th.regs, unwind::DEFAULT_MAX_FRAMES);
             let what = format!("{} thread {} (tid {})", c.name(), th.index, th.tid);
             total += compare(&t, &what, &st, g).unwrap_or_else(|e| panic!("{e}")).matched;
         }
@@ -333,7 +333,7 @@ fn every_thread_of_every_core_ends_sanely() {
         let t = open(&c);
         for th in &t.threads {
             let what = format!("{} thread {} (tid {})", c.name(), th.index, th.tid);
-            let st = unwind::unwind(&t, &th.regs, 1000);
+            let st = unwind::unwind(&t, &th.regs, unwind::DEFAULT_MAX_FRAMES);
             assert!(!matches!(st.end, StopReason::FrameLimit(_)), "{what}: {}", st.end.describe());
             // Each step moves up the stack (no signal frames in these cores).
             for w in st.frames.windows(2) {
@@ -349,7 +349,7 @@ fn every_thread_of_every_core_ends_sanely() {
             assert!(top == "clone3" || top == "__clone3", "{what}: ended: {} (top {top})", st.end.describe());
         }
         // The main thread reaches the program's entry point, through JS.
-        let main = unwind::unwind(&t, &t.threads[0].regs, 1000);
+        let main = unwind::unwind(&t, &t.threads[0].regs, unwind::DEFAULT_MAX_FRAMES);
         let names: Vec<String> = main.frames.iter().filter_map(|f| our_symbol(&t, f)).map(|s| s.0).collect();
         assert_eq!(names.last().map(String::as_str), Some("_start"), "{}: {names:?}", c.name());
         if c.fixture != "sleep" || c.node_major < 22 {
@@ -366,7 +366,7 @@ fn remapped_builtins_are_named_from_the_executable() {
     for c in common::cores_for("abort").into_iter().filter(|c| c.node_major >= 22) {
         let t = open(&c);
         let th = &t.threads[t.signalled_thread()];
-        let st = unwind::unwind(&t, &th.regs, 1000);
+        let st = unwind::unwind(&t, &th.regs, unwind::DEFAULT_MAX_FRAMES);
         let remapped: Vec<String> = st
             .frames
             .iter()

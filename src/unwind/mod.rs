@@ -33,8 +33,10 @@ use self::cfi::{CfiError, CfiLocation, CfiSection};
 /// `None` where unwinding could not recover the value.
 pub type RegSet = [Option<u64>; DWARF_REGS];
 
-/// The default bound on a walk's length.
-pub const DEFAULT_MAX_FRAMES: usize = 1000;
+/// The default bound on a walk's length: far beyond a real stack (a
+/// JavaScript stack overflow holds ~11,000 frames at V8's default stack
+/// size, gdb shows them all), still a bound for a chain that never ends.
+pub const DEFAULT_MAX_FRAMES: usize = 200_000;
 
 /// How a frame's registers were found, most to least reliable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
