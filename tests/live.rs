@@ -316,3 +316,46 @@ fn an_already_traced_process_is_refused_and_a_killed_jmdb_lets_it_run() {
     holder.wait().unwrap();
     f.assert_running();
 }
+
+/// The sampling API a profiler uses: attach once, then resume, stop and
+/// unwind repeatedly; the process runs between samples and after the
+/// target is dropped.
+#[test]
+fn sampling_api_stops_unwinds_and_resumes_repeatedly() {
+    use jmdb::target::{AttachOptions, Target};
+    use jmdb::v8::{Heap, V8, frames};
+    let f = Fixture::spin("sample");
+    let mut t = match Target::attach(&AttachOptions { pid: f.pid, sysroot: None }) {
+        Ok(t) => t,
+        Err(e) => {
+            check_attach(2, &e.to_string());
+            unreachable!()
+        }
+    };
+    let v8 = V8::load(&t).expect("V8 metadata");
+    let (_, cpu0) = f.stat();
+    let mut with_main = 0;
+    for _ in 0..8 {
+        t.resume().unwrap();
+        std::thread::sleep(Duration::from_millis(40));
+        t.stop().unwrap();
+        assert!(t.is_live() && t.live().unwrap().is_stopped());
+        let h = Heap::new(&t, &v8);
+        let main = &t.threads[0];
+        assert_eq!(main.tid, f.pid, "the main thread comes first");
+        let stack = jmdb::unwind::unwind(&t, &main.regs, 200);
+        let names: Vec<String> = frames::decode_stack(&h, &stack.frames)
+            .iter()
+            .filter_map(|v| v.js.as_ref().map(|js| frames::debug_name(&h, &js.info)))
+            .collect();
+        if names.iter().any(|n| n == "main") {
+            with_main += 1;
+        }
+    }
+    // A sample may land while main is being re-optimized; most see it.
+    assert!(with_main >= 6, "only {with_main} of 8 samples saw main");
+    drop(t);
+    let (_, cpu1) = f.stat();
+    assert!(cpu1 > cpu0, "the process did not run between samples");
+    f.assert_running();
+}
