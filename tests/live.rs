@@ -359,3 +359,32 @@ fn sampling_api_stops_unwinds_and_resumes_repeatedly() {
     assert!(cpu1 > cpu0, "the process did not run between samples");
     f.assert_running();
 }
+
+/// Without the right to trace, jmdb says so and why (exit status 2). As
+/// root the test drops to user nobody (setpriv) to attach to the fixture;
+/// otherwise it attaches to pid 1, which another user owns.
+#[test]
+fn attaching_without_permission_says_why() {
+    let f = Fixture::spin("perm");
+    let root = std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .is_some_and(|u| u.split_whitespace().nth(1) == Some("0"));
+    let out = if root {
+        assert!(Path::new("/usr/bin/setpriv").exists(), "setpriv (util-linux) is needed to run jmdb as another user");
+        Command::new("/usr/bin/setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(common::jmdb_bin())
+            .args(["-p", &f.pid.to_string(), "-e", "::status"])
+            .output()
+            .unwrap()
+    } else {
+        Command::new(common::jmdb_bin()).args(["-p", "1", "-e", "::status"]).output().unwrap()
+    };
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("not permitted to attach (EPERM)"), "{err}");
+    assert!(err.contains("ptrace_scope") || err.contains("another user"), "no cause named: {err}");
+    f.assert_running();
+}
