@@ -303,10 +303,10 @@ impl LiveProcess {
     pub fn detach(&mut self) {
         for &tid in &self.traced {
             // PTRACE_DETACH needs a stopped tracee.
-            if !self.held.contains_key(&tid) {
+            if let std::collections::hash_map::Entry::Vacant(e) = self.held.entry(tid) {
                 let _ = ptrace::interrupt(Pid::from_raw(tid as i32));
                 if let Ok(Some(sig)) = wait_stop(tid) {
-                    self.held.insert(tid, sig);
+                    e.insert(sig);
                 }
             }
             let sig = self.held.get(&tid).copied().flatten();
@@ -380,13 +380,15 @@ impl LiveProcess {
         let mut out = HashMap::new();
         let mut cur: Option<u64> = None;
         for line in text.lines() {
+            // A mapping's header line starts "start-end perms"; field lines
+            // start "Name:".
             let first = line.split_whitespace().next().unwrap_or("");
-            if let Some((a, _)) = first.split_once('-').filter(|(a, b)| !a.is_empty() && !b.is_empty() && !first.ends_with(':')) {
-                if let Ok(start) = u64::from_str_radix(a, 16) {
-                    cur = Some(start);
-                    out.insert(start, (false, Vec::new()));
-                    continue;
-                }
+            if !first.ends_with(':')
+                && let Some(start) = first.split_once('-').and_then(|(a, _)| u64::from_str_radix(a, 16).ok())
+            {
+                cur = Some(start);
+                out.insert(start, (false, Vec::new()));
+                continue;
             }
             let Some(e) = cur.and_then(|c| out.get_mut(&c)) else { continue };
             if let Some(v) = line.strip_prefix("Anonymous:") {
@@ -538,10 +540,13 @@ fn wait_stop(tid: u32) -> Result<Option<Option<Signal>>, AttachError> {
 /// use and kept until the process runs again.
 pub struct BlockCache {
     /// Per segment: its blocks, created on first use.
-    blocks: Vec<OnceLock<Box<[OnceLock<Option<Box<[u8]>>>]>>>,
+    blocks: Vec<OnceLock<Box<[Cell]>>>,
     /// Per segment: the whole segment, for ranges that span blocks.
-    whole: Vec<OnceLock<Option<Box<[u8]>>>>,
+    whole: Vec<Cell>,
 }
+
+/// Bytes read once (None: unreadable).
+type Cell = OnceLock<Option<Box<[u8]>>>;
 
 /// Block size: V8's page size, so a heap page is one block.
 pub const BLOCK: u64 = 256 << 10;
