@@ -206,14 +206,14 @@ fn gcore_core_reads_like_the_live_process_and_gdb_opens_it() {
     let core = f.dir.join("core.test");
     let core_s = core.to_str().unwrap();
     let pid = f.pid.to_string();
-    let cmds = ["::status", "::jsstack", "$C", "$m", "::threads", &format!("::gcore {core_s}")];
+    let cmds = ["::status", "::jsstack", "$C", "$m", "::threads", "::findjsobjects", &format!("::gcore {core_s}")];
     let tasks = f.task_count();
     let (live, err) = run_sections(&["-p", &pid], &cmds);
-    assert!(live[5].starts_with(&format!("wrote {core_s}: {tasks} threads")), "{}{err}", live[5]);
+    assert!(live[6].starts_with(&format!("wrote {core_s}: {tasks} threads")), "{}{err}", live[6]);
     f.assert_running();
 
     // jmdb reads the core as a kernel core, with what the live session saw.
-    let (dead, err) = run_sections(&[core_s], &cmds[..5]);
+    let (dead, err) = run_sections(&[core_s], &cmds[..6]);
     assert!(err.is_empty() || !err.contains("warning"), "warnings on the written core:\n{err}");
     assert!(status_field(&dead[0], "core file").contains("kernel core"), "{}", dead[0]);
     assert!(status_field(&live[0], "process").contains("live"), "{}", live[0]);
@@ -229,6 +229,10 @@ fn gcore_core_reads_like_the_live_process_and_gdb_opens_it() {
     assert_eq!(mappings_without_backing(&live[3]), mappings_without_backing(&dead[3]), "$m differs");
     // Only the signal mark may differ.
     assert_eq!(live[4], dead[4].replace("  <- signal SIGSTOP", ""), "::threads");
+    // The heap scan reads live memory through its block cache; the core
+    // through its mmap.
+    assert!(live[5].lines().count() > 10, "::findjsobjects found little:\n{}", live[5]);
+    assert_eq!(live[5], dead[5], "::findjsobjects differs between the live process and its core");
 
     // gdb opens it, finds every thread and names frames.
     let out = Command::new("gdb")
