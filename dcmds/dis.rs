@@ -252,6 +252,9 @@ fn explain(t: &Target, addr: u64, e: &MemError) -> String {
             format!("cannot disassemble at {:#x}: {e}", e.addr())
         }
         (MemError::Truncated { .. }, _) => format!("cannot disassemble at {:#x}: {e}; the core file is incomplete", e.addr()),
+        (MemError::Unreadable { .. }, Some(m)) => {
+            format!("cannot disassemble at {:#x} ({:x}-{:x} {}): {e}", e.addr(), m.start, m.end, m.perms)
+        }
         (MemError::NotInCore { .. }, Some(m)) => {
             let range = format!("{:x}-{:x} {}", m.start, m.end, m.perms);
             match &m.path {

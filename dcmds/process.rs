@@ -1,4 +1,5 @@
-//! The process as a whole: `::status` (`$?`) and `::mappings` (`$m`).
+//! The process as a whole: `::status` (`$?`), `::mappings` (`$m`) and
+//! `::gcore`.
 
 use std::io::Write;
 
@@ -26,7 +27,7 @@ pub fn register(r: &mut Registry) {
     });
     r.add(Dcmd {
         name: "mappings",
-        synopsis: "?[-b core|file|core+file|missing|partial|noaccess] [-f text]",
+        synopsis: "?[-b core|file|core+file|missing|partial|noaccess|live] [-f text]",
         summary: "list the process's memory mappings and where their bytes come from",
         help: MAPPINGS_HELP,
         options: &["-b", "-f"],
@@ -34,12 +35,78 @@ pub fn register(r: &mut Registry) {
     });
     r.add(Dcmd {
         name: "$m",
-        synopsis: "?[-b core|file|core+file|missing|partial|noaccess] [-f text]",
+        synopsis: "?[-b core|file|core+file|missing|partial|noaccess|live] [-f text]",
         summary: "same as ::mappings",
         help: MAPPINGS_HELP,
         options: &["-b", "-f"],
         handler: mappings,
     });
+    r.add(Dcmd {
+        name: "gcore",
+        synopsis: "[file]",
+        summary: "write a core file of the attached live process",
+        help: GCORE_HELP,
+        options: &[],
+        handler: gcore,
+    });
+}
+
+const GCORE_HELP: &str = "\
+SYNOPSIS
+  ::gcore [FILE]
+
+DESCRIPTION
+  Writes a core file of the live process jmdb is attached to (jmdb -p PID),
+  to FILE or, by default, to core.PID in the current directory. The process
+  stays stopped while the core is written and runs on when jmdb detaches.
+  The core is laid out as the Linux kernel lays one out, so gdb, jmdb and
+  other tools read it as a kernel core: an NT_PRSTATUS and NT_FPREGSET note
+  for every thread (the main thread first), NT_PRPSINFO, NT_AUXV,
+  NT_FILE and an NT_SIGINFO that records SIGSTOP sent by jmdb (the process
+  did not crash). Like the kernel's default coredump_filter, it holds all
+  anonymous and private writable memory and the vdso, plus the first page of
+  each mapped ELF file (so build-ids can be checked); other file-backed
+  mappings (library and executable text) are listed with no bytes, and are
+  read from the files on disk when the core is opened. Mappings that cannot
+  be read ([vvar]) are listed without bytes; unreadable pages inside dumped
+  mappings are written as zeros, with a warning.
+  From the shell, `jmdb gcore PID [-o FILE]` attaches, writes the core and
+  detaches in one step.
+
+  On a core file (rather than a live process) ::gcore fails: the core is
+  already one.
+
+EXAMPLES
+  $ jmdb -p 4242
+  > ::gcore /tmp/core.server
+  wrote /tmp/core.server: 11 threads, 120 mappings (95 with contents), 61.2 MB
+  $ gdb -batch -ex 'thread apply all bt' /usr/bin/node /tmp/core.server
+  $ jmdb /tmp/core.server -e '::jsstack'
+";
+
+fn gcore(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult {
+    let o = Opts::parse(&inv.args, "", "")?;
+    if o.operands.len() > 1 {
+        return Err(DcmdError::Usage(format!("unexpected argument {}", o.operands[1])));
+    }
+    let t = s.target()?;
+    let Some(p) = t.live() else {
+        return Err(DcmdError::Failed("::gcore needs a live process: attach with `jmdb -p PID`".into()));
+    };
+    let path = o.operands.first().cloned().unwrap_or_else(|| format!("core.{}", p.pid()));
+    let st = crate::gcore::write_core(t, std::path::Path::new(&path)).map_err(|e| DcmdError::Failed(e.to_string()))?;
+    if st.unreadable_pages > 0 {
+        s.warn(&format!("{} page(s) could not be read and were written as zeros", st.unreadable_pages));
+    }
+    writeln!(
+        out,
+        "wrote {path}: {} threads, {} mappings ({} with contents), {}",
+        st.threads,
+        st.segments,
+        st.dumped_segments,
+        size_str(st.bytes)
+    )?;
+    Ok(())
 }
 
 const STATUS_HELP: &str = "\
@@ -49,7 +116,7 @@ SYNOPSIS
 
 DESCRIPTION
   Summarises the target: the core file and how it was written (by the
-  kernel or by gdb's gcore), the executable and whether it is the build the
+  kernel or by gdb's gcore), or the live process jmdb is attached to, the executable and whether it is the build the
   process ran (build-id or ELF headers compared with the copy in the core),
   the pid, the command line (the kernel keeps its first 80 bytes), the
   signal that ended the process and the thread that received it, and the
@@ -68,7 +135,7 @@ EXAMPLES
 
 const MAPPINGS_HELP: &str = "\
 SYNOPSIS
-  ::mappings [-b core|file|core+file|missing|partial|noaccess] [-f text]
+  ::mappings [-b core|file|core+file|missing|partial|noaccess|live] [-f text]
   addr::mappings
   $m
 
@@ -82,6 +149,7 @@ DESCRIPTION
     partial    partly in the core (truncated core), the rest unreadable
     missing    not in the core and no file supplies it
     noaccess   mapped without permissions (guard pages, reservations)
+    live       read from the attached live process (jmdb -p PID)
   With an address, only the mapping containing it is shown. -b keeps
   mappings of one backing; -f keeps those whose path contains text.
   Piped, it prints each mapping's base address.
@@ -120,11 +188,16 @@ fn identity_str(id: &Identity) -> String {
 /// The `::status` report, as lines of `label: value`.
 pub fn status_lines(t: &Target) -> Vec<(&'static str, String)> {
     let mut v = Vec::new();
-    let kind = match t.kind() {
-        CoreKind::Kernel => "kernel core",
-        CoreKind::Gcore => "gdb gcore core",
-    };
-    v.push(("core file", format!("{} ({kind}, {})", t.core_path.display(), size_str(t.core.file_len))));
+    match t.kind() {
+        CoreKind::Live => v.push((
+            "process",
+            format!("live, attached with ptrace ({}; stopped while jmdb is attached)", t.core_path.display()),
+        )),
+        k => {
+            let kind = if k == CoreKind::Kernel { "kernel core" } else { "gdb gcore core" };
+            v.push(("core file", format!("{} ({kind}, {})", t.core_path.display(), size_str(t.core.file_len))));
+        }
+    }
     match t.executable() {
         Some(m) => {
             let file = m.file.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| m.name.clone());
@@ -163,6 +236,8 @@ pub fn status_lines(t: &Target) -> Vec<(&'static str, String)> {
         if let Some(th) = t.threads.get(t.signalled_thread()) {
             v.push(("received by", format!("thread {} (tid {})", th.index, th.tid)));
         }
+    } else if t.is_live() {
+        v.push(("signal", "none (live process)".into()));
     } else {
         v.push(("signal", "none recorded".into()));
     }
@@ -202,7 +277,8 @@ fn mappings(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResul
         Some("missing") => Some(Backing::Missing),
         Some("partial") => Some(Backing::Partial),
         Some("noaccess") => Some(Backing::NoAccess),
-        Some(b) => return Err(DcmdError::Usage(format!("unknown backing {b}: use core, file, core+file, missing, partial or noaccess"))),
+        Some("live") => Some(Backing::Live),
+        Some(b) => return Err(DcmdError::Usage(format!("unknown backing {b}: use core, file, core+file, missing, partial, noaccess or live"))),
     };
     let t = s.target()?;
     let maps = t.mappings();

@@ -95,6 +95,10 @@ pub enum CoreKind {
     Kernel,
     /// Written by gdb's gcore (BFD): has section headers, file pages dumped.
     Gcore,
+    /// Not a core: a live process attached with ptrace, described by
+    /// [`crate::live::LiveProcess::snapshot`] (every mapping listed, as in a
+    /// kernel core; all readable memory available).
+    Live,
 }
 
 #[derive(Debug, Clone)]

@@ -16,13 +16,19 @@ pub enum MemError {
     /// The core file ends before the segment that holds the address.
     #[error("address {addr:#x} lies in a part of the core that was truncated")]
     Truncated { addr: u64 },
+    /// A live process has the address mapped, but reading it failed.
+    #[error("address {addr:#x} could not be read from the process: {what}")]
+    Unreadable { addr: u64, what: String },
 }
 
 impl MemError {
     /// The address the failed read was for.
     pub fn addr(&self) -> u64 {
         match self {
-            MemError::Unmapped { addr } | MemError::NotInCore { addr, .. } | MemError::Truncated { addr } => *addr,
+            MemError::Unmapped { addr }
+            | MemError::NotInCore { addr, .. }
+            | MemError::Truncated { addr }
+            | MemError::Unreadable { addr, .. } => *addr,
         }
     }
 }
@@ -40,4 +46,17 @@ pub enum OpenError {
     Unsupported { path: String, msg: String },
     #[error("{path}: malformed ELF: {msg}")]
     Malformed { path: String, msg: String },
+}
+
+/// Why jmdb could not attach to (or stop) a live process.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum AttachError {
+    #[error("pid {pid}: no such process")]
+    NoProcess { pid: u32 },
+    #[error("pid {pid}: the process has exited (zombie); only its parent can collect it")]
+    Zombie { pid: u32 },
+    #[error("pid {pid}: not permitted to attach (EPERM): {why}")]
+    Permission { pid: u32, why: String },
+    #[error("pid {pid}: {msg}")]
+    Ptrace { pid: u32, msg: String },
 }

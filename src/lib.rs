@@ -4,8 +4,10 @@
 //! (one exception: `target` holds the unwinder's lazily filled CFI cache):
 //! - [`error`], [`memory`], [`arch`]: typed errors, the memory trait, CPU facts.
 //! - [`corefile`]: parsing an ELF core's segments and notes.
+//! - [`live`]: a live process attached with ptrace, described like a core.
 //! - [`symbols`], [`target`]: the core plus the binaries it mapped, as one
 //!   address space with symbols.
+//! - [`gcore`]: writing a kernel-style core of a live target.
 //! - [`disasm`]: x86_64 disassembly over that address space.
 //! - [`unwind`]: native stacks from CFI and frame pointers.
 //! - [`v8`]: the V8 heap model: metadata, layouts, values.
@@ -18,7 +20,9 @@ pub mod arch;
 pub mod corefile;
 pub mod disasm;
 pub mod error;
+pub mod gcore;
 pub mod lang;
+pub mod live;
 pub mod memory;
 pub mod session;
 pub mod symbols;

@@ -1,34 +1,44 @@
-//! The `jmdb` command: open a core (or nothing), then run commands from
-//! `-e`, from standard input, or at an interactive prompt.
+//! The `jmdb` command: open a core, attach to a live process (`-p PID`), or
+//! open nothing, then run commands from `-e`, from standard input, or at an
+//! interactive prompt. `jmdb gcore PID` writes a core of a live process.
 //!
 //! Exit status: 0 when every command succeeded, 1 when one failed, 2 for
-//! bad usage or a core that cannot be opened. Results go to stdout;
+//! bad usage or a core (or process) that cannot be opened. Results go to stdout;
 //! warnings, errors and the banner to stderr.
 
 use std::io::{BufRead, BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 
 use jmdb::corefile;
 use jmdb::lang::exec::{self, Outcome};
 use jmdb::lang::repl;
 use jmdb::session::Session;
-use jmdb::target::{OpenOptions, Target};
+use jmdb::target::{AttachOptions, OpenOptions, Target};
 
 #[derive(Parser, Debug)]
 #[command(
     name = "jmdb",
     version,
-    about = "A post-mortem debugger for Node.js core files, with mdb's command language.",
-    override_usage = "jmdb [OPTIONS] [EXECUTABLE] [CORE]",
+    about = "A post-mortem debugger for Node.js core files and live processes, with mdb's command language.",
+    override_usage = "jmdb [OPTIONS] [EXECUTABLE] [CORE]\n       jmdb [OPTIONS] -p PID\n       jmdb gcore PID [-o FILE]",
+    args_conflicts_with_subcommands = true,
+    disable_help_subcommand = true,
     after_help = "With one file, it is the core; with two, the executable then the core. \
+With -p PID, jmdb attaches to the live process with ptrace, stops it while commands run \
+(every dcmd works as on a core; ::gcore writes a core), and lets it run on when it exits. \
 Without a core, expressions, formats and ::help still work.\n\
 Commands come from -e, else from standard input when it is not a terminal, \
 else from an interactive prompt (::help explains the language)."
 )]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Attach to the live process PID (read-only; it is stopped while jmdb runs)
+    #[arg(short = 'p', long = "pid", value_name = "PID", conflicts_with_all = ["first", "second"])]
+    pid: Option<u32>,
     /// Run these commands, then exit (repeatable; ';' or newlines separate commands)
     #[arg(short = 'e', long = "eval", value_name = "CMDS", allow_hyphen_values = true)]
     eval: Vec<String>,
@@ -46,22 +56,45 @@ struct Cli {
     second: Option<PathBuf>,
 }
 
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Write a core file of a live process (attach, write, detach), as ::gcore does
+    Gcore {
+        /// The process
+        #[arg(value_name = "PID")]
+        pid: u32,
+        /// The core file to write (default: core.PID)
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::Gcore { pid, output }) = cli.command {
+        return gcore(pid, output, cli.sysroot);
+    }
     let (executable, core) = match (cli.first, cli.second) {
         (Some(exe), Some(core)) => (Some(exe), Some(core)),
         (core, None) => (None, core),
         (None, Some(core)) => (None, Some(core)),
     };
-    let target = match core {
-        Some(core) => match Target::open(&OpenOptions { core, executable, sysroot: cli.sysroot }) {
+    let target = match (core, cli.pid) {
+        (_, Some(pid)) => match Target::attach(&AttachOptions { pid, sysroot: cli.sysroot }) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                eprintln!("jmdb: cannot attach: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        (Some(core), None) => match Target::open(&OpenOptions { core, executable, sysroot: cli.sysroot }) {
             Ok(t) => Some(t),
             Err(e) => {
                 eprintln!("jmdb: {e}");
                 return ExitCode::from(2);
             }
         },
-        None => None,
+        (None, None) => None,
     };
     if let Some(t) = &target {
         for w in &t.warnings {
@@ -120,6 +153,38 @@ fn main() -> ExitCode {
     if s.failed { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }
 
+/// `jmdb gcore PID`: attach, write, detach (dropping the target detaches).
+fn gcore(pid: u32, output: Option<PathBuf>, sysroot: Option<PathBuf>) -> ExitCode {
+    let t = match Target::attach(&AttachOptions { pid, sysroot }) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("jmdb: cannot attach: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let path = output.unwrap_or_else(|| PathBuf::from(format!("core.{pid}")));
+    match jmdb::gcore::write_core(&t, &path) {
+        Ok(st) => {
+            if st.unreadable_pages > 0 {
+                eprintln!("jmdb: warning: {} page(s) could not be read and were written as zeros", st.unreadable_pages);
+            }
+            eprintln!(
+                "jmdb: wrote {}: {} threads, {} mappings ({} with contents), {} bytes",
+                path.display(),
+                st.threads,
+                st.segments,
+                st.dumped_segments,
+                st.bytes
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("jmdb: gcore: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
 /// Whether batch input should stop after this outcome.
 fn stop(o: Outcome, s: &Session) -> bool {
     matches!(o, Outcome::Quit | Outcome::Interrupted) || s.lang.broken_pipe
@@ -130,7 +195,10 @@ fn banner(s: &Session) -> String {
     let Some(t) = &s.target else {
         return "jmdb: no core loaded; expressions, formats and ::help work. Type ::help for help.".into();
     };
-    let mut parts = vec![format!("core {}", t.core_path.display())];
+    let mut parts = vec![match t.live() {
+        Some(p) => format!("live process {} (stopped until jmdb exits)", p.pid()),
+        None => format!("core {}", t.core_path.display()),
+    }];
     if let Some(exe) = &t.exe_name {
         parts.push(exe.clone());
     }

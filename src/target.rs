@@ -14,7 +14,8 @@ use object::{Endianness, Object, ObjectSection};
 
 use crate::arch::x86_64::Regs;
 use crate::corefile::{self, CoreFile, CoreKind, FileMapping, LoadSegment, PsInfo, SigInfo};
-use crate::error::{MemError, OpenError};
+use crate::error::{AttachError, MemError, OpenError};
+use crate::live::{BlockCache, LiveProcess};
 use crate::memory::Memory;
 use crate::symbols::{Symbol, SymbolTable};
 
@@ -44,6 +45,8 @@ pub enum Backing {
     Missing,
     /// No access (`---`: guard pages, reservations); nothing to read.
     NoAccess,
+    /// Read from the live process's memory.
+    Live,
 }
 
 impl Backing {
@@ -55,6 +58,7 @@ impl Backing {
             Backing::Partial => "partial",
             Backing::Missing => "missing",
             Backing::NoAccess => "noaccess",
+            Backing::Live => "live",
         }
     }
 }
@@ -185,11 +189,30 @@ pub struct Thread {
     pub regs: Regs,
 }
 
-/// A loaded core with its binaries.
+/// Where the target's memory comes from.
+enum Source {
+    /// An mmap of the core file.
+    Core(Mmap),
+    /// A stopped live process, with the blocks the heap scan has read.
+    Live { proc: Box<LiveProcess>, cache: BlockCache },
+}
+
+/// How to attach to a live process.
+#[derive(Debug, Clone, Default)]
+pub struct AttachOptions {
+    pub pid: u32,
+    /// Look for mapped files under this root first.
+    pub sysroot: Option<PathBuf>,
+}
+
+/// A loaded core (or a stopped live process) with its binaries.
 pub struct Target {
+    /// The core file, or `/proc/PID` for a live process.
     pub core_path: PathBuf,
+    /// The core's headers and notes; for a live process, the same facts
+    /// read from `/proc` ([`LiveProcess::snapshot`]).
     pub core: CoreFile,
-    core_data: Mmap,
+    source: Source,
     /// Unique mapped files, indexed by `file_index`.
     file_data: Vec<Option<Arc<Mmap>>>,
     /// For each `core.files` entry, its index into `file_data`.
@@ -221,26 +244,98 @@ impl Target {
         let core_data = map_file(&opts.core).map_err(|e| io_err(&opts.core, e))?;
         let core_str = opts.core.display().to_string();
         let core = CoreFile::parse(&core_str, &core_data)?;
-        let mut warnings = core.warnings.clone();
+        Ok(Target::build(opts.core.clone(), core, Source::Core(core_data), opts.executable.clone(), opts.sysroot.clone(), Vec::new()))
+    }
 
+    /// Attach to a live process and stop it (see [`crate::live`]); it runs
+    /// again when the target is dropped.
+    pub fn attach(opts: &AttachOptions) -> Result<Target, AttachError> {
+        let mut proc = Box::new(LiveProcess::attach(opts.pid)?);
+        let core = proc.snapshot()?;
+        let cache = BlockCache::new(core.segments.len());
+        let path = PathBuf::from(format!("/proc/{}", opts.pid));
+        Ok(Target::build(path, core, Source::Live { proc, cache }, None, opts.sysroot.clone(), Vec::new()))
+    }
+
+    /// The live process, if this target is one.
+    pub fn live(&self) -> Option<&LiveProcess> {
+        match &self.source {
+            Source::Live { proc, .. } => Some(proc),
+            Source::Core(_) => None,
+        }
+    }
+
+    pub fn is_live(&self) -> bool {
+        self.live().is_some()
+    }
+
+    /// Let a live process run again (still attached). Until [`Target::stop`],
+    /// reads see a moving target.
+    pub fn resume(&mut self) -> Result<(), AttachError> {
+        match &mut self.source {
+            Source::Live { proc, .. } => proc.resume(),
+            Source::Core(_) => Ok(()),
+        }
+    }
+
+    /// Stop a live process again after [`Target::resume`]: fresh registers
+    /// for every thread (new threads included), memory caches dropped, and
+    /// the mappings and modules re-read only when `/proc/PID/maps` changed.
+    /// Modules that stayed keep their symbol tables.
+    pub fn stop(&mut self) -> Result<(), AttachError> {
+        let Source::Live { proc, cache } = &mut self.source else { return Ok(()) };
+        proc.stop()?;
+        if proc.maps_changed() {
+            let core = proc.snapshot()?;
+            *cache = BlockCache::new(core.segments.len());
+            self.core = core;
+            self.threads = thread_list(&self.core);
+            let reuse = std::mem::take(&mut self.modules);
+            self.file_data.clear();
+            self.file_index.clear();
+            // Module indices change: the CFI index is rebuilt on demand.
+            self.unwind_cache = Default::default();
+            Target::load(self, None, reuse);
+        } else {
+            let threads = proc.threads().iter().map(|t| corefile::CoreThread { tid: t.tid, cursig: 0, regs: t.regs }).collect();
+            *cache = BlockCache::new(self.core.segments.len());
+            self.core.threads = threads;
+            self.threads = thread_list(&self.core);
+        }
+        Ok(())
+    }
+
+    fn build(
+        core_path: PathBuf,
+        core: CoreFile,
+        source: Source,
+        executable: Option<PathBuf>,
+        sysroot: Option<PathBuf>,
+        reuse: Vec<Module>,
+    ) -> Target {
         let mut t = Target {
-            core_path: opts.core.clone(),
-            threads: core
-                .threads
-                .iter()
-                .enumerate()
-                .map(|(i, th)| Thread { index: i + 1, tid: th.tid, cursig: th.cursig, regs: th.regs })
-                .collect(),
+            core_path,
+            threads: thread_list(&core),
             core,
-            core_data,
+            source,
             file_data: Vec::new(),
             file_index: Vec::new(),
             modules: Vec::new(),
             warnings: Vec::new(),
             exe_name: None,
-            sysroot: opts.sysroot.clone(),
+            sysroot,
             unwind_cache: Default::default(),
         };
+        Target::load(&mut t, executable, reuse);
+        t
+    }
+
+    /// Find the executable, open every mapped file, and make the modules
+    /// (taking those in `reuse` that are still mapped at the same base).
+    fn load(t: &mut Target, executable: Option<PathBuf>, reuse: Vec<Module>) {
+        let opts = OpenOptions { core: t.core_path.clone(), executable, sysroot: t.sysroot.clone() };
+        let mut warnings = t.core.warnings.clone();
+        let mut reuse: HashMap<(String, u64), Module> = reuse.into_iter().map(|m| ((m.name.clone(), m.base), m)).collect();
 
         // Which mapped path is the executable: the file that maps AT_PHDR.
         let phdr = t.core.auxv(corefile::AT_PHDR).or(t.core.auxv(corefile::AT_ENTRY));
@@ -291,6 +386,10 @@ impl Target {
                 continue;
             }
             seen.insert(f.path.clone(), ());
+            if let Some(m) = reuse.remove(&(f.path.clone(), f.start)) {
+                t.modules.push(m);
+                continue;
+            }
             let fidx = t.file_index[i];
             let end = files.iter().filter(|g| g.path == f.path).map(|g| g.end).max().unwrap_or(f.end);
             let data = t.file_data[fidx].clone().map(ModuleData::Mapped);
@@ -339,7 +438,6 @@ impl Target {
         }
         t.modules.sort_by_key(|m| m.base);
         t.warnings = warnings;
-        Ok(t)
     }
 
     fn make_module(
@@ -408,15 +506,20 @@ impl Target {
         }
     }
 
-    /// Read only from core segments (not from mapped files).
+    /// Read only from core segments (not from mapped files); a live
+    /// process's memory counts as its core.
     fn read_from_core_only(&self, addr: u64, buf: &mut [u8]) -> bool {
+        let core_data = match &self.source {
+            Source::Core(d) => d,
+            Source::Live { .. } => return self.read(addr, buf).is_ok(),
+        };
         let Some(seg) = self.segment_for(addr) else { return false };
         let off = addr - seg.vaddr;
         if off + buf.len() as u64 > seg.present {
             return false;
         }
         let start = (seg.offset + off) as usize;
-        match self.core_data.get(start..start + buf.len()) {
+        match core_data.get(start..start + buf.len()) {
             Some(s) => {
                 buf.copy_from_slice(s);
                 true
@@ -426,13 +529,34 @@ impl Target {
     }
 
     fn segment_for(&self, addr: u64) -> Option<&LoadSegment> {
+        self.segment_index(addr).map(|i| &self.core.segments[i])
+    }
+
+    fn segment_index(&self, addr: u64) -> Option<usize> {
         let segs = &self.core.segments;
         let i = segs.partition_point(|s| s.vaddr <= addr);
         if i == 0 {
             return None;
         }
-        let s = &segs[i - 1];
-        (addr < s.end()).then_some(s)
+        (addr < segs[i - 1].end()).then_some(i - 1)
+    }
+
+    /// Read from a live process, segment by segment so that a failure
+    /// names the mapping's state.
+    fn live_read(&self, proc: &LiveProcess, addr: u64, buf: &mut [u8]) -> Result<(), MemError> {
+        let mut done = 0usize;
+        while done < buf.len() {
+            let a = addr.checked_add(done as u64).ok_or(MemError::Unmapped { addr: u64::MAX })?;
+            let seg = self.segment_for(a).ok_or(MemError::Unmapped { addr: a })?;
+            if seg.filesz == 0 {
+                let what = if seg.flags & 7 == 0 { "mapped without access" } else { "mapping cannot be read" };
+                return Err(MemError::Unreadable { addr: a, what: what.into() });
+            }
+            let n = ((seg.end() - a) as usize).min(buf.len() - done);
+            proc.read_at(a, &mut buf[done..done + n])?;
+            done += n;
+        }
+        Ok(())
     }
 
     fn file_for(&self, addr: u64) -> Option<(usize, &FileMapping)> {
@@ -464,6 +588,9 @@ impl Target {
 
     /// The longest contiguous run of readable bytes at `addr`, up to `len`.
     fn chunk(&self, addr: u64, len: usize) -> Result<&[u8], MemError> {
+        let Source::Core(core_data) = &self.source else {
+            return Err(MemError::Unreadable { addr, what: "live memory has no chunks".into() });
+        };
         if let Some(seg) = self.segment_for(addr) {
             let off = addr - seg.vaddr;
             if off < seg.filesz {
@@ -472,7 +599,7 @@ impl Target {
                 }
                 let n = (seg.present - off).min(len as u64) as usize;
                 let start = (seg.offset + off) as usize;
-                return self.core_data.get(start..start + n).ok_or(MemError::Truncated { addr });
+                return core_data.get(start..start + n).ok_or(MemError::Truncated { addr });
             }
             // Not dumped: a file-backed page the kernel skipped, or memory
             // gcore could not read.
@@ -498,6 +625,8 @@ impl Target {
             let file_ok = file.as_ref().map(|(i, _)| self.file_data[self.file_index[*i]].is_some()).unwrap_or(false);
             let backing = if s.flags & 7 == 0 && s.filesz == 0 {
                 Backing::NoAccess
+            } else if self.is_live() {
+                if s.filesz > 0 { Backing::Live } else { Backing::Missing }
             } else if s.filesz >= s.memsz && s.present >= s.filesz {
                 Backing::Core
             } else if s.present < s.filesz {
@@ -669,19 +798,30 @@ impl Target {
 
     /// Zero-copy view of core bytes where one segment holds them all; used
     /// by heap scans.
+    /// A live process serves these from blocks read once and cached while
+    /// it stays stopped.
     pub fn core_slice(&self, addr: u64, len: usize) -> Option<&[u8]> {
-        let seg = self.segment_for(addr)?;
-        let off = addr - seg.vaddr;
-        if off + len as u64 > seg.present {
-            return None;
+        let i = self.segment_index(addr)?;
+        let seg = &self.core.segments[i];
+        match &self.source {
+            Source::Core(core_data) => {
+                let off = addr - seg.vaddr;
+                if off + len as u64 > seg.present {
+                    return None;
+                }
+                let start = (seg.offset + off) as usize;
+                core_data.get(start..start + len)
+            }
+            Source::Live { proc, cache } => cache.slice(proc, i, seg, addr, len),
         }
-        let start = (seg.offset + off) as usize;
-        self.core_data.get(start..start + len)
     }
 }
 
 impl Memory for Target {
     fn read(&self, addr: u64, buf: &mut [u8]) -> Result<(), MemError> {
+        if let Source::Live { proc, .. } = &self.source {
+            return self.live_read(proc, addr, buf);
+        }
         let mut done = 0usize;
         while done < buf.len() {
             let a = addr.checked_add(done as u64).ok_or(MemError::Unmapped { addr: u64::MAX })?;
@@ -696,6 +836,14 @@ impl Memory for Target {
     }
 
     fn bytes(&self, addr: u64, len: usize) -> Result<Cow<'_, [u8]>, MemError> {
+        if self.is_live() {
+            if let Some(b) = self.core_slice(addr, len) {
+                return Ok(Cow::Borrowed(b));
+            }
+            let mut v = vec![0u8; len];
+            self.read(addr, &mut v)?;
+            return Ok(Cow::Owned(v));
+        }
         let c = self.chunk(addr, len)?;
         if c.len() == len {
             return Ok(Cow::Borrowed(c));
@@ -704,6 +852,14 @@ impl Memory for Target {
         self.read(addr, &mut v)?;
         Ok(Cow::Owned(v))
     }
+}
+
+fn thread_list(core: &CoreFile) -> Vec<Thread> {
+    core.threads
+        .iter()
+        .enumerate()
+        .map(|(i, th)| Thread { index: i + 1, tid: th.tid, cursig: th.cursig, regs: th.regs })
+        .collect()
 }
 
 /// The vaddr of the first PT_LOAD and the end of the last, from an ELF

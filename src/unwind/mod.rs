@@ -439,11 +439,12 @@ impl UnwindEnv for TargetEnv<'_> {
 
     fn is_code(&self, addr: u64) -> bool {
         if let Some(s) = self.segment(addr) {
-            // A kernel core lists every mapping with its permissions.
+            // A kernel core (and a live process) lists every mapping with
+            // its permissions.
             if s.flags & object::elf::PF_X.0 != 0 {
                 return true;
             }
-            if s.filesz > 0 || self.t.kind() == crate::corefile::CoreKind::Kernel {
+            if s.filesz > 0 || self.t.kind() != crate::corefile::CoreKind::Gcore {
                 return false;
             }
         }
