@@ -221,7 +221,7 @@ fn show_name(n: &str) -> String {
 }
 
 /// The session's scan, made on first use.
-fn findings(s: &mut Session, all_young: bool) -> Result<(Arc<Findings>, bool), DcmdError> {
+pub(crate) fn findings(s: &mut Session, all_young: bool) -> Result<(Arc<Findings>, bool), DcmdError> {
     let key = if all_young { CACHE_KEY_ALL_YOUNG } else { CACHE_KEY };
     if let Some(f) = s.cache.get(key).and_then(|b| b.downcast_ref::<Arc<Findings>>()) {
         return Ok((f.clone(), true));

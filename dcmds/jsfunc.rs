@@ -327,7 +327,7 @@ fn need_addr(inv: &Invocation) -> Result<u64, DcmdError> {
 }
 
 /// `file:line:col` of position `pos`, or why not.
-fn location(h: &Heap, f: &FunctionInfo) -> String {
+pub(crate) fn location(h: &Heap, f: &FunctionInfo) -> String {
     let Some(script) = f.script else { return "(no script)".into() };
     let name = script::script_name(h, script).unwrap_or_default();
     let name = if name.is_empty() { format!("<script {script:#x}>") } else { name };

@@ -9,6 +9,7 @@
 //! - [`v8`]: `::v8metadata` and the V8 internals family.
 //! - [`jsfunc`]: `::jsfunction`, `::jssource`, `::jsclosure`, `::v8context`, `::v8scopeinfo`.
 //! - [`findjsobjects`]: `::findjsobjects`, the heap scan.
+//! - [`node`]: `::nodeinfo`, `::nodeenvs`, `::nodehandles`, `::noderequests`, `::jserror`.
 
 use crate::lang::dcmd::Registry;
 
@@ -18,6 +19,7 @@ pub mod findjsobjects;
 pub mod js;
 pub mod jsstack;
 pub mod meta;
+pub mod node;
 pub mod process;
 pub mod stack;
 pub mod symbols;
@@ -36,5 +38,6 @@ pub fn registry() -> Registry {
     findjsobjects::register(&mut r);
     js::register(&mut r);
     jsstack::register(&mut r);
+    node::register(&mut r);
     r
 }

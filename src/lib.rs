@@ -24,6 +24,7 @@ pub mod gcore;
 pub mod lang;
 pub mod live;
 pub mod memory;
+pub mod node;
 pub mod session;
 pub mod symbols;
 pub mod target;

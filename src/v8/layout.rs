@@ -63,6 +63,9 @@ fn resolve(name: &'static str, md: &Metadata, v: Ver, metas: &[&str], fbs: &[(Ve
             if let Some(m) = md.node.get(*pat) {
                 return Field { name, value: Some(m.value), source: Source::Metadata(pat.to_string()) };
             }
+            if let Some((k, m)) = md.node.iter().find(|(k, _)| key_matches(k, pat)) {
+                return Field { name, value: Some(m.value), source: Source::Metadata(k.clone()) };
+            }
             continue;
         }
         if let Some(m) = md.v8.get(*pat) {
@@ -259,6 +262,9 @@ layout_table! {
     // ---- functions, scripts, contexts ----
     js_function_shared: ["class_JSFunction__shared"];
     js_function_context: ["class_JSFunction__context"];
+    /// The function's initial map once it has constructed an object (else
+    /// its prototype): tells a derived class's instances from their base's.
+    js_function_prototype_or_initial_map: ["class_JSFunction__prototype_or_initial_map"];
     sfi_name_or_scope_info: ["class_SharedFunctionInfo__name_or_scope_info"];
     sfi_function_data: ["class_SharedFunctionInfo__function_data"];
     sfi_script: ["class_SharedFunctionInfo__script_or_debug_info", "class_SharedFunctionInfo__script", "class_SharedFunctionInfo__raw_script"];
@@ -500,4 +506,24 @@ layout_table! {
     inlining_position_size: [] ; (ALL.0, ALL.1, 16, "src/objects/deoptimization-data.h / src/codegen/source-position.h: struct InliningPosition");
     /// SharedFunctionInfoWrapper's shared_info (V8 13+ DeoptimizationData holds it wrapped).
     sfi_wrapper_shared_info: [] ; (1300, 9999, 8, "src/objects/shared-function-info.h: SharedFunctionInfoWrapper kSharedInfoOffset (after the map)");
+
+    // ---- Node's own metadata (src/node_postmortem_metadata.cc) ----
+    /// NativeContext's embedder data (an EmbedderDataArray), byte offset.
+    native_context_embedder_data: ["native_context_embedder_data_offset"];
+    /// Bytes per EmbedderDataArray slot (kEmbedderDataSlotSize: one word
+    /// without pointer compression or the sandbox, as official builds are).
+    embedder_data_slot_size: [] ; (ALL.0, ALL.1, 8, "src/objects/embedder-data-slot.h: kEmbedderDataSlotSize, no pointer compression");
+    /// The embedder data slot holding the node::Environment*.
+    node_env_index: ["nodedbg_const_ContextEmbedderIndex__kEnvironment"];
+    /// BaseObject's v8::Global to its JS object (a pointer to the handle's slot).
+    node_persistent_handle: ["nodedbg_offset_BaseObject__persistent_handle_"];
+    node_env_handle_queue: ["nodedbg_offset_Environment__handle_wrap_queue_"];
+    node_handle_queue_head: ["nodedbg_offset_Environment_HandleWrapQueue__head_"];
+    /// A HandleWrap's ListNode in the queue (the wrap is this far before it).
+    node_handle_wrap_node: ["nodedbg_offset_HandleWrap__handle_wrap_queue_"];
+    node_handle_list_next: ["nodedbg_offset_ListNode_HandleWrap__next_"];
+    node_env_req_queue: ["nodedbg_offset_Environment__req_wrap_queue_"];
+    node_req_queue_head: ["nodedbg_offset_Environment_ReqWrapQueue__head_"];
+    node_req_wrap_node: ["nodedbg_offset_ReqWrap__req_wrap_queue_"];
+    node_req_list_next: ["nodedbg_offset_ListNode_ReqWrap__next_"];
 }

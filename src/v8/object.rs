@@ -642,21 +642,46 @@ pub fn array_length(h: &Heap, arr: u64) -> Result<u64, V8Error> {
 /// The JSFunction that constructed objects of `map`: the end of its
 /// back-pointer chain, if that is a function.
 pub fn map_constructor(h: &Heap, map: u64) -> Result<Option<u64>, V8Error> {
+    Ok(map_root(h, map)?.1)
+}
+
+/// The root of `map`'s transition tree and the JSFunction its back-pointer
+/// chain ends at, if it is one.
+fn map_root(h: &Heap, map: u64) -> Result<(u64, Option<u64>), V8Error> {
     let l = &h.v8.layout;
     let mut m = map;
     for _ in 0..MAX_BACK_POINTERS {
         let c = h.field(m, &l.map_constructor_or_back_pointer)?;
         if !h.is_heap_object(c) {
-            return Ok(None);
+            return Ok((m, None));
         }
         let t = h.instance_type(c)?;
         if h.v8.types.is(t, "MAP_TYPE") {
             m = c;
             continue;
         }
-        return Ok(super::function::is_function_type(h, t).then_some(c));
+        return Ok((m, super::function::is_function_type(h, t).then_some(c)));
     }
     Err(V8Error::bad(map, "map", "its back-pointer chain does not end"))
+}
+
+/// The derived class that made an object whose map's constructor is its
+/// base class. V8 gives a derived class's initial map the constructor that
+/// allocates (the base: `Error` for `class E extends Error`, `Base` for
+/// `class Derived extends Base`; JSFunction::GetDerivedMap), so the map
+/// alone names the base. The derived class is the prototype's own
+/// `constructor` whose initial map is this map tree's root.
+fn derived_constructor(h: &Heap, map: u64, root: u64, base: u64) -> Option<u64> {
+    let l = &h.v8.layout;
+    let proto = h.field(map, &l.map_prototype).ok()?;
+    if !h.is_heap_object(proto) || !h.is_js_receiver_type(h.instance_type(proto).ok()?) {
+        return None;
+    }
+    let PropValue::Data(g) = find_property(h, proto, "constructor").ok()??.value else { return None };
+    if g == base || !super::function::is_function(h, g) {
+        return None;
+    }
+    (h.field(g, &l.js_function_prototype_or_initial_map).ok()? == root).then_some(g)
 }
 
 /// The name of the constructor that made `obj` (`Object`, `Widget`,
@@ -673,7 +698,9 @@ pub fn constructor_name(h: &Heap, obj: u64) -> Result<String, V8Error> {
     {
         return Ok(n);
     }
-    if let Some(f) = map_constructor(h, map)?
+    let (root, f) = map_root(h, map)?;
+    let f = f.map(|base| derived_constructor(h, map, root, base).unwrap_or(base));
+    if let Some(f) = f
         && let Ok(n) = super::function::function_name(h, f)
         && !n.is_empty()
         && n != "<anonymous>"
