@@ -185,8 +185,9 @@ DESCRIPTION
 
   With an address, prints that Error: its class, message, other own
   properties (code, errno, path...), and its captured stack. A stack V8
-  has not formatted yet (nobody read err.stack) is shown as the
-  structured frames V8 keeps.
+  has not formatted yet (nobody read err.stack) is formatted from the
+  call-site records V8 keeps (function, receiver, bytecode offset), as
+  node would print it.
 
   -a lists every Error object in the heap, one line each (class and
   message); piped, their addresses.
@@ -681,10 +682,38 @@ fn print_error(h: &Heap, e: u64, out: &mut dyn Write) -> DcmdResult {
         }
         Some(st) => {
             // V8 formats err.stack when first read; until then it keeps
-            // call-site records (at {st:#x}), which jmdb does not decode.
-            writeln!(out, "    (stack captured at {st:x} but never formatted: nobody read err.stack; for an exception in flight, ::jsstack shows the live stack at the throw)")?;
+            // call-site records, formatted here as node would.
+            let sites = collections::call_sites(h, st).unwrap_or_default();
+            if sites.is_empty() {
+                writeln!(out, "    (stack captured at {st:x} but never formatted, and its records do not decode)")?;
+            }
+            for cs in sites {
+                writeln!(out, "    at {}", call_site_text(h, &cs))?;
+            }
         }
         None => writeln!(out, "    (no stack captured)")?,
     }
     Ok(())
+}
+
+/// `name (file:line:col)` for a captured call site, as Error.stack shows it.
+fn call_site_text(h: &Heap, cs: &collections::CallSite) -> String {
+    if !function::is_function(h, cs.function) {
+        return "<unknown frame>".into();
+    }
+    let name = crate::v8::frames::call_site_name(h, cs.function, cs.receiver, cs.is_constructor(h)).unwrap_or_default();
+    let info = function::function_info(h, cs.function).ok();
+    let script = info.as_ref().and_then(|i| i.script);
+    let loc = match (script, cs.position(h)) {
+        (Some(sc), Some(p)) => {
+            let file = crate::v8::script::script_name(h, sc).unwrap_or_default();
+            match crate::v8::script::position_to_line_col(h, sc, p) {
+                Ok((l, c)) => format!("{file}:{l}:{c}"),
+                Err(_) => file,
+            }
+        }
+        (Some(sc), None) => crate::v8::script::script_name(h, sc).unwrap_or_default(),
+        (None, _) => "native".into(),
+    };
+    if name.is_empty() { loc } else { format!("{name} ({loc})") }
 }

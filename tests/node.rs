@@ -102,6 +102,21 @@ fn jserror_prints_errors_and_the_exception_in_flight() {
         let out = jmdb(&c, "::jserror");
         assert!(out.starts_with("exception in flight (thread 1's stack"), "{}:\n{out}", c.name());
         assert!(out.lines().nth(1).is_some_and(|l| l.ends_with(" Error: boom")), "{}:\n{out}", c.name());
+        // Its captured stack (never formatted: V8's call-site records) as
+        // node printed the stack at the throw; the innermost frame differs
+        // only in its column (where the Error was made vs thrown).
+        let ours: Vec<&str> = out.lines().filter_map(|l| l.trim().strip_prefix("at ")).collect();
+        let node = c.node_js_frames();
+        assert_eq!(ours.len(), node.len().min(10), "{}:\n{out}", c.name());
+        for (i, (o, (name, loc))) in ours.iter().zip(&node).enumerate() {
+            let want = if name.is_empty() { loc.clone() } else { format!("{name} ({loc})") };
+            if i == 0 {
+                let cut = |s: &str| s.rsplit_once(':').map(|(a, _)| a.to_string()).unwrap_or_default();
+                assert_eq!(cut(o), cut(&want), "{}: frame 0", c.name());
+            } else {
+                assert_eq!(*o, want, "{}: frame {i}", c.name());
+            }
+        }
     }
 }
 

@@ -471,3 +471,74 @@ mod tests {
         assert_eq!(typed_kinds(1)[10], ElemType::Float64);
     }
 }
+
+/// One frame of an Error's captured (not yet formatted) stack.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallSite {
+    pub receiver: u64,
+    /// The JSFunction (a Smi for wasm frames).
+    pub function: u64,
+    /// The BytecodeArray (or Code) the offset is in.
+    pub code: u64,
+    pub offset_or_position: i64,
+    pub flags: i64,
+}
+
+impl CallSite {
+    pub fn is_constructor(&self, h: &Heap) -> bool {
+        h.v8.layout.call_site_flag_constructor.get().is_ok_and(|b| self.flags >> b & 1 == 1)
+    }
+
+    /// The script offset executing: computed already, or from the bytecode
+    /// offset through the bytecode's source positions
+    /// (CallSiteInfo::ComputeSourcePosition).
+    pub fn position(&self, h: &Heap) -> Option<i64> {
+        let l = &h.v8.layout;
+        if l.call_site_flag_position_computed.get().is_ok_and(|b| self.flags >> b & 1 == 1) {
+            return Some(self.offset_or_position);
+        }
+        let mut code = self.code;
+        if h.is_heap_object(code) && h.instance_type(code).is_ok_and(|t| h.v8.types.name(t) == Some("BYTECODE_WRAPPER_TYPE")) {
+            code = h.word(code, l.bytecode_wrapper_bytecode.off().ok()?).ok()?;
+        }
+        let table = super::sourcepos::bytecode_positions(h, code).ok()?;
+        super::sourcepos::position_at(&table, self.offset_or_position)
+    }
+}
+
+/// Most frames read from a captured stack (V8's default limit is 10;
+/// programs raise Error.stackTraceLimit).
+const MAX_CALL_SITES: u64 = 10_000;
+
+/// The frames of an Error's captured stack (the FixedArray under
+/// `error_stack_symbol` before `stack` is read): CallSiteInfo objects up
+/// to V8 13, flat records from V8 14 ([`crate::v8::layout`]'s call_site_*).
+pub fn call_sites(h: &Heap, stack: u64) -> Result<Vec<CallSite>, V8Error> {
+    let l = &h.v8.layout;
+    let len = h.fixed_array_len(stack)?;
+    let smi = |v: u64| if h.is_smi(v) { h.smi_value(v) } else { -1 };
+    let mut out = Vec::new();
+    if let Ok(stride) = l.call_sites_flat.off() {
+        let mut i = 0;
+        while i + stride <= len && (out.len() as u64) < MAX_CALL_SITES {
+            let w = |k: u64| h.fixed_array_get(stack, i + k);
+            out.push(CallSite { code: w(0)?, receiver: w(1)?, function: w(2)?, offset_or_position: smi(w(3)?), flags: smi(w(5)?) });
+            i += stride;
+        }
+        return Ok(out);
+    }
+    for i in 0..len.min(MAX_CALL_SITES) {
+        let c = h.fixed_array_get(stack, i)?;
+        if !h.is_heap_object(c) || h.v8.types.name(h.instance_type(c)?) != Some("CALL_SITE_INFO_TYPE") {
+            continue;
+        }
+        out.push(CallSite {
+            receiver: h.word(c, l.call_site_receiver.off()?)?,
+            function: h.word(c, l.call_site_function.off()?)?,
+            code: h.word(c, l.call_site_code.off()?)?,
+            offset_or_position: smi(h.word(c, l.call_site_offset.off()?)?),
+            flags: smi(h.word(c, l.call_site_flags.off()?)?),
+        });
+    }
+    Ok(out)
+}

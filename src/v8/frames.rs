@@ -818,3 +818,27 @@ mod tests {
         assert!(!is_identifier(".js"));
     }
 }
+
+/// The name node prints for a call site of an Error's captured stack
+/// (function and receiver as V8 recorded them), by the rules of
+/// [`node_name`].
+pub fn call_site_name(h: &Heap, func: u64, receiver: u64, construct: bool) -> Result<String, V8Error> {
+    let info = function::function_info(h, func)?;
+    let js = JsFrame {
+        function: func,
+        info,
+        receiver: Some(receiver),
+        args: Vec::new(),
+        argc: None,
+        bytecode: None,
+        bytecode_offset: None,
+        script: None,
+        file: String::new(),
+        position: None,
+        note: None,
+        code: None,
+        inlined: Vec::new(),
+        is_inlined: false,
+    };
+    Ok(node_name(h, &js, construct))
+}

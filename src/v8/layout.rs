@@ -507,6 +507,25 @@ layout_table! {
     /// SharedFunctionInfoWrapper's shared_info (V8 13+ DeoptimizationData holds it wrapped).
     sfi_wrapper_shared_info: [] ; (1300, 9999, 8, "src/objects/shared-function-info.h: SharedFunctionInfoWrapper kSharedInfoOffset (after the map)");
 
+    // ---- an Error's captured stack (src/objects/call-site-info.tq) ----
+    /// CallSiteInfo fields: receiver_or_instance first before V8 12, the
+    /// code object first from 12 (a trusted pointer).
+    call_site_receiver: [] ; (0, 1199, 8, "src/objects/call-site-info.tq (10.2/11.3): receiver_or_instance, function, code_object, code_offset_or_source_position, flags, parameters; checked on Node 18/20 cores"), (1200, 1399, 16, "src/objects/call-site-info.tq (12.x/13.x): code_object first; checked on Node 22/24 cores");
+    call_site_function: [] ; (0, 1199, 16, "as call_site_receiver"), (1200, 1399, 24, "as call_site_receiver");
+    call_site_code: [] ; (0, 1199, 24, "as call_site_receiver"), (1200, 1399, 8, "as call_site_receiver");
+    call_site_offset: [] ; (0, 1399, 32, "as call_site_receiver");
+    call_site_flags: [] ; (0, 1399, 40, "as call_site_receiver");
+    /// V8 14 keeps no CallSiteInfo objects: the captured stack is one
+    /// FixedArray of 6 slots per frame (code object, receiver, function,
+    /// offset, parameters, flags), in that order.
+    call_sites_flat: [] ; (1400, 9999, 6, "V8 14.6: flat call-site records; checked on Node 26 cores");
+    /// CallSiteInfoFlags bits: is_constructor 3; is_source_position_computed
+    /// after is_async (5) and is_builtin (6).
+    call_site_flag_constructor: [] ; (ALL.0, ALL.1, 3, "src/objects/call-site-info.tq CallSiteInfoFlags");
+    call_site_flag_position_computed: [] ; (ALL.0, ALL.1, 7, "src/objects/call-site-info.tq CallSiteInfoFlags (no DrumBrake in Node builds)");
+    /// A BytecodeWrapper's BytecodeArray (V8 14 call sites hold the wrapper).
+    bytecode_wrapper_bytecode: [] ; (1200, 9999, 8, "src/objects/bytecode-array.tq: BytecodeWrapper { bytecode }");
+
     // ---- Node's own metadata (src/node_postmortem_metadata.cc) ----
     /// NativeContext's embedder data (an EmbedderDataArray), byte offset.
     native_context_embedder_data: ["native_context_embedder_data_offset"];
