@@ -17,17 +17,17 @@ const CACHE_KEY_ALL_YOUNG: &str = "findjsobjects -g";
 pub fn register(r: &mut Registry) {
     r.add(Dcmd {
         name: "findjsobjects",
-        synopsis: "?[-gv] [-c constructor | -p property] [-l]",
+        synopsis: "?[-agsv] [-c constructor | -p property] [-l]",
         summary: "find JS objects in the heap, grouped by constructor and properties",
         help: FINDJSOBJECTS_HELP,
-        options: &["-g", "-v", "-c", "-p", "-l"],
+        options: &["-a", "-g", "-s", "-v", "-c", "-p", "-l"],
         handler: findjsobjects,
     });
 }
 
 const FINDJSOBJECTS_HELP: &str = "\
 SYNOPSIS
-  ::findjsobjects [-gv] [-c constructor | -p property] [-l]
+  ::findjsobjects [-agsv] [-c constructor | -p property] [-l]
   addr::findjsobjects [-g]
 
 DESCRIPTION
@@ -35,13 +35,17 @@ DESCRIPTION
   and by their own property names in order (arrays by their length), the
   way mdb_v8 did. Without options it prints one row per group:
 
-    OBJECT            #OBJECTS #PROPS CONSTRUCTOR: PROPS
-    7f0a3c04a1c9          1000      2 Foo: a, b
+              OBJECT #OBJECTS     SIZE #PROPS CONSTRUCTOR: PROPS
+        7f0a3c04a1c9     1000    40000      2 Foo: a, b
 
   OBJECT is a representative of the group (its lowest address), #OBJECTS
-  the group's size, #PROPS its number of properties (for arrays: their
-  length). Groups are sorted by size, the biggest last. Objects whose
-  constructor cannot be read are named by their instance type.
+  the group's size, SIZE the members' total shallow size in bytes (each
+  object itself, as a heap snapshot's shallow size: an array's elements
+  and an object's out-of-object properties are objects of their own),
+  #PROPS its number of properties (for arrays: their length). Groups are
+  sorted by their number of objects, the biggest last; -s sorts them by
+  SIZE. Objects whose constructor cannot be read are named by their
+  instance type.
 
   With -c or -p, only the representatives of the matching groups are
   printed, one address per line. addr::findjsobjects prints every object
@@ -85,6 +89,9 @@ DESCRIPTION
   session; later invocations reuse it.
 
 OPTIONS
+  -a              also print the groups of the garbage: dead objects
+                  still in memory (in free space, or young and
+                  unreached), in a second table
   -c constructor  print the representatives of the groups whose
                   constructor is this name
   -p property     print the representatives of the groups whose objects
@@ -94,6 +101,7 @@ OPTIONS
                   that only native code holds)
   -l              print every instance instead of representatives (with
                   no -c or -p: of every group)
+  -s              sort the table by total size, the biggest last
   -v              also print statistics: time, bytes scanned, objects,
                   groups, free space and garbage
 
@@ -107,7 +115,7 @@ EXAMPLES
 ";
 
 fn findjsobjects(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult {
-    let o = Opts::parse(&inv.args, "vlg", "cp")?;
+    let o = Opts::parse(&inv.args, "vlgsa", "cp")?;
     if let Some(op) = o.operands.first() {
         return Err(DcmdError::Usage(format!("unexpected argument {op}")));
     }
@@ -190,9 +198,32 @@ fn findjsobjects(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> Dcmd
         }
         return Ok(());
     }
-    writeln!(out, "{:>16} {:>8} {:>6} CONSTRUCTOR: PROPS", "OBJECT", "#OBJECTS", "#PROPS")?;
-    for g in &f.groups {
-        write!(out, "{:>16x} {:>8} {:>6} {}", g.rep(), g.members.len(), g.nprops(), g.constructor)?;
+    print_table(&f.groups, o.has('s'), out)?;
+    if o.has('a') {
+        let h = s.heap()?;
+        // The dead objects, grouped the same way.
+        let dead = scan::HeapScan {
+            objects: f.garbage_objects.iter().filter_map(|&a| h.map(a).ok().map(|map| scan::Found { addr: a, map })).collect(),
+            ..Default::default()
+        };
+        let g = scan::group(&h, &dead);
+        writeln!(out)?;
+        writeln!(out, "garbage: {} dead objects still in memory, in {} groups", g.objects.len(), g.groups.len())?;
+        if !g.groups.is_empty() {
+            print_table(&g.groups, o.has('s'), out)?;
+        }
+    }
+    Ok(())
+}
+
+fn print_table(groups: &[Group], by_size: bool, out: &mut dyn Write) -> DcmdResult {
+    let mut order: Vec<&Group> = groups.iter().collect();
+    if by_size {
+        order.sort_by_key(|g| (g.size, g.members.len()));
+    }
+    writeln!(out, "{:>20} {:>8} {:>8} {:>6} CONSTRUCTOR: PROPS", "OBJECT", "#OBJECTS", "SIZE", "#PROPS")?;
+    for g in order {
+        write!(out, "{:>20x} {:>8} {:>8} {:>6} {}", g.rep(), g.members.len(), g.size, g.nprops(), g.constructor)?;
         if !g.props.is_empty() {
             let names: Vec<String> = g.props.iter().map(|n| show_name(n)).collect();
             write!(out, ": {}", names.join(", "))?;

@@ -28,6 +28,7 @@ use jmdb::v8::{Heap, V8};
 struct Row {
     rep: u64,
     count: u64,
+    size: u64,
     nprops: u64,
     constructor: String,
     props: Vec<String>,
@@ -43,6 +44,7 @@ fn parse_table(c: &CoreCase, out: &str) -> Vec<Row> {
             let mut next = |what: &str| w.next().unwrap_or_else(|| panic!("{}: no {what} in row {l:?}", c.name())).to_string();
             let rep = u64::from_str_radix(&next("OBJECT"), 16).unwrap_or_else(|e| panic!("{}: {e}: {l}", c.name()));
             let count = next("#OBJECTS").parse().unwrap_or_else(|e| panic!("{}: {e}: {l}", c.name()));
+            let size: u64 = next("SIZE").parse().unwrap_or_else(|e| panic!("{}: {e}: {l}", c.name()));
             let nprops = next("#PROPS").parse().unwrap_or_else(|e| panic!("{}: {e}: {l}", c.name()));
             let rest: Vec<&str> = w.collect();
             let rest = rest.join(" ");
@@ -50,7 +52,7 @@ fn parse_table(c: &CoreCase, out: &str) -> Vec<Row> {
                 Some((c, p)) => (c.to_string(), p.split(", ").map(str::to_string).collect()),
                 None => (rest.clone(), Vec::new()),
             };
-            Row { rep, count, nprops, constructor, props }
+            Row { rep, count, size, nprops, constructor, props }
         })
         .collect()
 }
@@ -98,6 +100,9 @@ fn counts_equal_the_heap_snapshot() {
             // The fixture's 33000 dead Foos and 5500 dead Bars must not count.
             assert_eq!(g.count, want, "{}: {class}: ::findjsobjects {} vs heap snapshot {want}", c.name(), g.count);
             assert_eq!(g.nprops, g.props.len() as u64, "{}: {class} #PROPS", c.name());
+            // SIZE: the snapshot's shallow (self) size of the same objects.
+            let want_size: u64 = c.expected(&format!("snapshot_size.{class}")).and_then(|v| v.parse().ok()).unwrap_or_else(|| panic!("{}: no snapshot_size.{class}: regenerate the cores", c.name()));
+            assert_eq!(g.size, want_size, "{}: {class}: SIZE {} vs heap snapshot self size {want_size}", c.name(), g.size);
         }
         // Young objects: the live ones, not the garbage beside them.
         for (class, prop) in [("Qux", "q"), ("Quux", "u"), ("Pend", "p")] {

@@ -932,6 +932,8 @@ pub struct Group {
     pub props: Vec<String>,
     /// For arrays: their length.
     pub array_len: Option<u64>,
+    /// The members' total shallow size in bytes.
+    pub size: u64,
     /// The instances (tagged), sorted by address; the first represents the
     /// group.
     pub members: Vec<u64>,
@@ -998,6 +1000,10 @@ const MAX_NAME: usize = 256;
 #[derive(Clone)]
 struct MapFacts {
     constructor: String,
+    /// Bytes of each object of this map (Map::instance_size): its shallow
+    /// size, as a heap snapshot counts it (elements and out-of-object
+    /// properties are objects of their own).
+    size: u64,
     /// Some: an array; read each object's length.
     array: bool,
     /// Names from the map (fast mode), or Err when the object's own
@@ -1029,7 +1035,8 @@ fn map_facts(h: &Heap, obj: u64, map: u64) -> MapFacts {
             Err(_) => descriptor_names(h, map).map_err(|_| NamesFrom::Unreadable),
         }
     };
-    MapFacts { constructor, array, names }
+    let size = h.u8_at(map, h.v8.layout.map_instance_size_in_words.off().unwrap_or(8)).map(|w| w as u64 * 8).unwrap_or(0);
+    MapFacts { constructor, size, array, names }
 }
 
 fn is_dictionary_map(h: &Heap, map: u64) -> Result<bool, V8Error> {
@@ -1245,12 +1252,16 @@ pub fn group(h: &Heap, s: &HeapScan) -> Findings {
             constructor: cons.all[k.constructor as usize].clone(),
             props: names.all[k.props as usize].clone(),
             array_len: k.array_len,
+            size: 0,
             members: Vec::with_capacity(*n),
         })
         .collect();
+    let sizes: AddrMap<u64> = facts.iter().map(|(m, mf)| (*m, mf.size)).collect();
     let objects: Vec<u64> = s.objects.iter().map(|f| f.addr).collect();
-    for (a, i) in objects.iter().zip(&ix) {
-        groups[*i as usize].members.push(*a);
+    for ((a, i), f) in objects.iter().zip(&ix).zip(&s.objects) {
+        let g = &mut groups[*i as usize];
+        g.members.push(*a);
+        g.size += sizes.get(&f.map).copied().unwrap_or(0);
     }
     // Sort, then renumber the objects' group indexes.
     let mut order: Vec<usize> = (0..groups.len()).collect();

@@ -7,6 +7,7 @@
 // Adds to side.json:
 //   expected.snapshot.<Name> = number of nodes of type "object" named Name,
 //     for every Name in expected.classes, plus "Array";
+//   expected.snapshot_size.<Name> = their total self (shallow) size in bytes;
 //   expected.snapshot_arrays.<len> = number of "Array" object nodes with
 //     exactly <len> element edges, for every length in expected.arrays
 //     (the fixture's arrays hold strings, so each element is an edge).
@@ -30,6 +31,7 @@ function main() {
   const iType = nf.indexOf('type');
   const iName = nf.indexOf('name');
   const iEdges = nf.indexOf('edge_count');
+  const iSize = nf.indexOf('self_size');
   const ieType = ef.indexOf('type');
   const objectType = nodeTypes.indexOf('object');
   const elementEdge = edgeTypes.indexOf('element');
@@ -38,7 +40,11 @@ function main() {
   const wanted = new Set([...(side.expected.classes || []), 'Array']);
   const lengths = new Set(Object.keys(side.expected.arrays || {}).map(Number));
   const counts = {};
-  for (const n of wanted) counts[n] = 0;
+  const sizes = {};
+  for (const n of wanted) {
+    counts[n] = 0;
+    sizes[n] = 0;
+  }
   const arrays = {};
   for (const l of lengths) arrays[l] = 0;
 
@@ -48,6 +54,7 @@ function main() {
     const name = strings[nodes[i + iName]];
     if (nodes[i + iType] === objectType && wanted.has(name)) {
       counts[name] += 1;
+      sizes[name] += nodes[i + iSize];
       if (name === 'Array') {
         let elems = 0;
         for (let k = 0; k < nEdges; k++) {
@@ -59,6 +66,7 @@ function main() {
     e += nEdges;
   }
   side.expected.snapshot = counts;
+  side.expected.snapshot_size = sizes;
   side.expected.snapshot_arrays = arrays;
   fs.writeFileSync(sideFile + '.tmp', JSON.stringify(side, null, 2) + '\n');
   fs.renameSync(sideFile + '.tmp', sideFile);
