@@ -108,6 +108,8 @@ DESCRIPTION
   thread's and one per worker thread) with the native contexts that
   belong to it, the number of libuv handles and requests it holds, and
   the thread running JavaScript in it where a thread's stack says so.
+  Pass an ENVIRONMENT to env::nodehandles and env::noderequests to see
+  one instance; ::thread N or ::jsstack -t N selects its thread.
   Native contexts come from the heap: every map's meta map holds its
   native context, whose embedder data points at the Environment.
 
@@ -120,6 +122,7 @@ EXAMPLES
 const NODEHANDLES_HELP: &str = "\
 SYNOPSIS
   ::nodehandles [-v]
+  env::nodehandles [-v]
 
 DESCRIPTION
   Lists the libuv handles every Node.js instance keeps alive, as its
@@ -130,6 +133,10 @@ DESCRIPTION
   the address a server listens on. JavaScript timers are not libuv
   handles (node runs them all from one uv timer): find them with
   ::findjsobjects -c Timeout.
+
+  Every instance's handles are listed (with an ENVIRONMENT column when
+  there are workers); env::nodehandles lists one instance's, env being an
+  Environment or a native context ::nodeenvs printed.
 
   Piped, it prints the JS objects' addresses:
     ::nodehandles | ::jsprint
@@ -147,6 +154,7 @@ EXAMPLES
 const NODEREQUESTS_HELP: &str = "\
 SYNOPSIS
   ::noderequests [-v]
+  env::noderequests [-v]
 
 DESCRIPTION
   Lists the libuv requests in flight, as each Environment's
@@ -157,7 +165,8 @@ DESCRIPTION
   was defined. A request still queued at a crash is work the process was
   waiting for.
 
-  Piped, it prints the JS objects' addresses.
+  env::noderequests lists one instance's (an Environment or a native
+  context ::nodeenvs printed). Piped, it prints the JS objects' addresses.
 
 OPTIONS
   -v   print each request's JS object with ::jsprint's short form
@@ -435,7 +444,14 @@ fn list_wraps(s: &mut Session, inv: &Invocation, out: &mut dyn Write, q: Queue) 
     if let Some(w) = o.operands.first() {
         return Err(DcmdError::Usage(format!("unexpected argument {w:?}")));
     }
-    let envs = envs(s)?;
+    let mut envs = envs(s)?;
+    // addr: one instance, by its Environment or one of its native contexts.
+    if inv.addr_given {
+        envs.retain(|e| e.addr == inv.dot || e.native_contexts.contains(&inv.dot));
+        if envs.is_empty() {
+            return Err(DcmdError::Failed(format!("{:x} is neither an Environment nor a native context of one (see ::nodeenvs)", inv.dot)));
+        }
+    }
     let mut rows = Vec::new();
     let mut warnings = Vec::new();
     {

@@ -139,6 +139,11 @@ fn workers_are_instances_of_their_own() {
         for tid in [c.expected("main_tid").unwrap(), c.expected("worker.tid").unwrap()] {
             assert!(rows.iter().any(|r| r.ends_with(&format!("(tid {tid})"))), "{}: tid {tid}:\n{out}", c.name());
         }
+        // One instance's handles, by its Environment.
+        let env = rows[0].split_whitespace().next().unwrap();
+        let one = jmdb(&c, &format!("{env}::nodehandles"));
+        let all = jmdb(&c, "::nodehandles");
+        assert!(one.lines().count() >= 2 && one.lines().count() < all.lines().count(), "{}:\n{one}\n{all}", c.name());
         // Each has its own process object.
         let info = jmdb(&c, "::nodeinfo -E");
         assert_eq!(info.matches("process object").count(), 2, "{}:\n{info}", c.name());
