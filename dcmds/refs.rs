@@ -362,8 +362,15 @@ fn jsfindrefs(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdRes
         }
         return Ok(());
     }
-    let addr = inv.dot;
-    if o.has('v') && !inv.piped_out {
+    refs_of(s, inv.dot, depth, o.has('v'), inv, out)
+}
+
+/// Print the holders of `addr` (what `addr::jsfindrefs` and
+/// `::findjsobjects -r` print).
+pub(crate) fn refs_of(s: &mut Session, addr: u64, depth: usize, verbose: bool, inv: &Invocation, out: &mut dyn Write) -> DcmdResult {
+    let (f, ix) = index(s)?;
+    let h = s.heap()?;
+    if verbose && !inv.piped_out {
         let what = if f.group(addr).is_some() || h.is_heap_object(addr) { holder_name(&h, &f, addr) } else { "not a heap object".into() };
         writeln!(out, "{addr:x}: {what}, {} holders", ix.holders(addr).len())?;
     }
@@ -375,7 +382,9 @@ fn jsfindrefs(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdRes
         }
         return Ok(());
     }
-    header(out)?;
+    if inv.print_header() {
+        writeln!(out, "{:<16} {:<16} SLOT", "HOLDER", "TYPE")?;
+    }
     let mut seen = HashSet::from([addr]);
     print_holders(&h, &f, &ix, addr, depth, 0, &mut seen, inv.piped_out, out)
 }
