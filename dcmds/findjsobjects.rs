@@ -115,9 +115,12 @@ EXAMPLES
   > ::findjsobjects -c Widget | ::findjsobjects | ::jsprint
   > ::findjsobjects -p socket -l
   > 7f0a3c04a1c9::findjsobjects
-  > 7f0a3c04a1c9::findjsobjects -m
-  findjsobjects: marked 7f0a3c04a1c9
-  > ::findjsobjects -r
+  > 54844679c99::findjsobjects -m
+  findjsobjects: marked 54844679c99
+  > ::findjsobjects -r ! head -3
+  HOLDER           TYPE             SLOT
+  54844679e41      Session          Session.user
+  54844679f89      Array            (Array)[3]
 ";
 
 fn findjsobjects(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult {

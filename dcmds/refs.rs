@@ -65,9 +65,9 @@ DESCRIPTION
   it, with the slot through which it does:
 
     HOLDER           TYPE             SLOT
-    3721593b9211     Session          Session.user
-    3721593b9311     Array            (Array)[3]
-    3721593b9421     Context          Context.user
+    54844679e41      Session          Session.user
+    54844679f89      Array            (Array)[3]
+    5484467a3d1      Context          Context.user
 
   Slots are named the way a JS programmer sees them: named properties
   (`Session.user`, `global.sessions`, getters and setters), elements
@@ -106,11 +106,33 @@ OPTIONS
   -v         also print what the object is and the index's statistics
 
 EXAMPLES
-  > 3721593b90d9::jsfindrefs
-  > 3721593b90d9::jsfindrefs -l 3
+  (on the refs test fixture's core)
+  > 54844679c99::jsfindrefs
+  HOLDER           TYPE             SLOT
+  54844679e41      Session          Session.user
+  54844679f89      Array            (Array)[3]
+  54844679fa9      Array            (Array)[7]
+  5484467a0b9      Array            (Array)[100000]
+  5484467a169      Object           Object.jmdbUniqueRefProp
+  5484467a1b9      Object           Object.jmdbDictProp
+  5484467a209      Object           Object.jmdbOutProp
+  5484467a3d1      Context          Context.user
+  5484467a461      BoundFunction    (BoundFunction).args[1]
+  5484467a461      BoundFunction    (BoundFunction).this
+  5484467a491      Set              Set entry
+  > 54844679c99::jsfindrefs -l 2 ! head -5
+  HOLDER           TYPE             SLOT
+  54844679e41      Session          Session.user
+    54844679d89      Map              Map entry value
+  54844679f89      Array            (Array)[3]
+    5484467a5c1      Object           Object.arr
   > ::jsfindrefs -n jmdbUniqueRefProp
+  HOLDER           TYPE             SLOT
+  5484467a169      Object           Object.jmdbUniqueRefProp
   > ::jsfindrefs -s refs-needle-content
-  > 3721593b90d9::jsfindrefs | ::jsprint
+  HOLDER           TYPE             SLOT
+  5484467a7c9      Object           Object.needle
+  > 54844679c99::jsfindrefs | ::jsprint
 ";
 
 const JSRETAINERS_HELP: &str = "\
@@ -145,9 +167,13 @@ OPTIONS
   -v           print each step on its own line with the holder's address
 
 EXAMPLES
-  > 3721593b9119::jsretainers
+  > 54844679d29::jsretainers
   global.sessions -> Map entry value -> Session.user
-  > 3721593b9119::jsretainers -v
+  > 54844679d29::jsretainers -v
+    31a5720be1d9     global           global.sessions
+    54844679d89      Map              Map entry value
+    54844679ef1      Session          Session.user
+    54844679d29      User
 ";
 
 const V8WHATIS_HELP: &str = "\
@@ -158,16 +184,19 @@ DESCRIPTION
   Finds the V8 heap object that contains addr, which may point anywhere
   inside it, and prints where it starts and what it is:
 
-    3721593b90f0 is 3721593b90d9+0x17, a JS_OBJECT_TYPE (User), 32 bytes
+    54844679ca9 is 54844679c99+0x10, a JS_OBJECT_TYPE (User), 96 bytes
 
-  The page holding addr is walked from its first object, the way the
-  heap scan walks it (an address in a large object is found from the
-  page its object starts on). Into a pipe, the object's tagged address is
+  The offset is from the object's tagged address (the one other dcmds
+  take). The page holding addr is walked from its first object, the way
+  the heap scan walks it (an address in a large object is found from the
+  page its object starts on). An object of unknown size is taken to run
+  to the next object. Into a pipe, the object's tagged address is
   printed.
 
 EXAMPLES
-  > 3721593b90f0::v8whatis
-  > 3721593b90f0::v8whatis | ::jsprint
+  > 54844679ca9::v8whatis
+  54844679ca9 is 54844679c99+0x10, a JS_OBJECT_TYPE (User), 96 bytes
+  > 54844679ca9::v8whatis | ::jsprint
 ";
 
 const JSFUNCTIONS_HELP: &str = "\
@@ -180,10 +209,12 @@ DESCRIPTION
   definition, with the number of closures:
 
     FUNC             #FUNCS NAME                           FROM
-    3721593b8f01          1 touch                          /x/refs.js line 34
+    5484467a401           1 touch                          /x/refs.js line 35
 
-  FUNC is one of the closures. Rows are sorted by file, then line. -l
-  lists every closure's address under its row.
+  FUNC is one of the closures (the lowest address). FROM is the script
+  and the line where the definition starts. Rows are sorted by file, then
+  line. -l lists every closure's address under its row. Into a pipe, the
+  FUNC addresses (with -l, every closure) are printed.
 
 OPTIONS
   -l       list every closure of each definition
@@ -194,9 +225,16 @@ OPTIONS
            address inside one)
 
 EXAMPLES
-  > ::jsfunctions -s refs.js
+  > ::jsfunctions -s refs.js ! head -4
+  FUNC             #FUNCS NAME                           FROM
+  548446778b9           1 <anonymous>                    /x/refs.js line 1
+  54844679a01           1 dyn                            /x/refs.js line 20
+  54844679a39           1 User                           /x/refs.js line 23
   > ::jsfunctions -n touch -l
-  > ::jsfunctions -x 3721593b8f01
+  FUNC             #FUNCS NAME                           FROM
+  5484467a401           1 touch                          /x/refs.js line 35
+    5484467a401
+  > ::jsfunctions -x 5484467a401
 ";
 
 /// The session's index, built on first use (with the scan it needs).
