@@ -356,14 +356,14 @@ fn jsfindrefs(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdRes
                 rows.push((*m, format!("{}.{n}", g.constructor)));
             }
         }
-        let ids: HashSet<u32> = ix.names.iter().enumerate().filter(|(_, s)| **s == n).map(|(i, _)| i as u32).collect();
-        if !ids.is_empty() {
-            let found: Vec<(u64, String)> = ix
-                .par_edges()
-                .filter(|e| matches!(ix.slot(e), Slot::Prop(i) | Slot::Getter(i) | Slot::Setter(i) if ids.contains(&i)))
-                .map(|e| (e.holder, label(&h, &f, &ix, &e)))
-                .collect();
-            rows.extend(found);
+        // The global object's properties (its group does not list them).
+        let globals = h.v8.types.num("JS_GLOBAL_OBJECT_TYPE");
+        for (g, _) in ix.roots.iter().filter(|(a, r)| *r == Root::Global && h.instance_type(*a).ok() == globals) {
+            if let Ok(ps) = crate::v8::object::properties(&h, *g, crate::v8::object::MAX_PROPERTIES) {
+                if ps.list.iter().any(|p| p.name == n) {
+                    rows.push((*g, format!("global.{n}")));
+                }
+            }
         }
         rows.sort();
         rows.dedup_by_key(|r| r.0);
@@ -410,9 +410,9 @@ pub(crate) fn refs_of(s: &mut Session, addr: u64, depth: usize, verbose: bool, i
     let h = s.heap()?;
     if verbose && !inv.piped_out {
         let what = if f.group(addr).is_some() || h.is_heap_object(addr) { holder_name(&h, &f, addr) } else { "not a heap object".into() };
-        writeln!(out, "{addr:x}: {what}, {} holders", ix.holders(addr).len())?;
+        writeln!(out, "{addr:x}: {what}, {} holders", ix.holder_addrs(addr).len())?;
     }
-    if ix.holders(addr).is_empty() {
+    if ix.holder_addrs(addr).is_empty() {
         if let Some(r) = ix.root(addr) {
             s.warn(&format!("{addr:x} has no indexed holders; it is a root ({})", root_name(r)));
         } else {
@@ -429,7 +429,7 @@ pub(crate) fn refs_of(s: &mut Session, addr: u64, depth: usize, verbose: bool, i
 
 #[allow(clippy::too_many_arguments)]
 fn print_holders(h: &Heap, f: &Findings, ix: &RefIndex, addr: u64, depth: usize, level: usize, seen: &mut HashSet<u64>, piped: bool, out: &mut dyn Write) -> DcmdResult {
-    for e in ix.holders(addr).iter().take(MAX_HOLDERS) {
+    for e in ix.holders(h, addr).iter().take(MAX_HOLDERS) {
         let again = !seen.insert(e.holder);
         if piped {
             if !again {
@@ -469,7 +469,7 @@ fn jsretainers(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdRe
     let (f, ix) = index(s)?;
     let h = s.heap()?;
     let addr = inv.dot;
-    let paths = ix.retainers(addr, count, maxdepth, 1_000_000);
+    let paths = ix.retainers(&h, addr, count, maxdepth, 1_000_000);
     if paths.is_empty() {
         return Err(DcmdError::Failed(format!("{addr:x}: no chain of references from a root within {maxdepth} steps")));
     }

@@ -41,20 +41,31 @@ pub struct Edge {
 /// Bits of a (tagged) address kept in a packed edge: x86-64 user space.
 const ADDR_BITS: u32 = 47;
 
-/// An edge packed in 16 bytes, sorting by target first: target (47 bits),
-/// holder (47 bits), slot (34 bits, 32 used).
-type Packed = u128;
+/// An edge of the index in 12 bytes: target (47 bits) then holder (47
+/// bits), sorting by target first. The slot is not stored: it is found
+/// again, when asked for, by listing the holder's references (the index
+/// is a third smaller, which matters on a heap of tens of millions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(C, packed(4))]
+struct Packed {
+    hi: u64,
+    lo: u32,
+}
 
-fn pack(target: u64, holder: u64, slot: u32) -> Option<Packed> {
+fn pack(target: u64, holder: u64) -> Option<Packed> {
     if target >> ADDR_BITS != 0 || holder >> ADDR_BITS != 0 {
         return None;
     }
-    Some(((target as u128) << 81) | ((holder as u128) << 34) | slot as u128)
+    Some(Packed { hi: (target << 17) | (holder >> 30), lo: ((holder & ((1 << 30) - 1)) << 2) as u32 })
 }
 
-fn unpack(p: Packed) -> Edge {
-    let mask = (1u128 << ADDR_BITS) - 1;
-    Edge { target: ((p >> 81) & mask) as u64, holder: ((p >> 34) & mask) as u64, slot: p as u32 }
+impl Packed {
+    fn target(self) -> u64 {
+        self.hi >> 17
+    }
+    fn holder(self) -> u64 {
+        ((self.hi & ((1 << 17) - 1)) << 30) | (self.lo >> 2) as u64
+    }
 }
 
 /// A slot: what kind of reference, and its name or index. Encoded in a
@@ -96,9 +107,13 @@ pub enum Fixed {
     ProxyTarget,
     ProxyHandler,
     PromiseResult,
+    /// The index says the holder refers to the target, but listing its
+    /// references again did not find through what (it changed, or could
+    /// not be read again).
+    Unknown,
 }
 
-const FIXED: [Fixed; 15] = [
+const FIXED: [Fixed; 16] = [
     Fixed::MapKey,
     Fixed::MapValue,
     Fixed::SetEntry,
@@ -114,6 +129,7 @@ const FIXED: [Fixed; 15] = [
     Fixed::ProxyTarget,
     Fixed::ProxyHandler,
     Fixed::PromiseResult,
+    Fixed::Unknown,
 ];
 
 impl Fixed {
@@ -134,6 +150,7 @@ impl Fixed {
             Fixed::ProxyTarget => "(Proxy).target",
             Fixed::ProxyHandler => "(Proxy).handler",
             Fixed::PromiseResult => "(Promise).result",
+            Fixed::Unknown => "(slot not found)",
         }
     }
 }
@@ -168,7 +185,7 @@ impl Slot {
             5 => Slot::ContextVar(p),
             6 => Slot::BoundArg(p),
             7 => Slot::ArrayIndex(p),
-            _ => Slot::Fixed(FIXED.get(p as usize).copied().unwrap_or(Fixed::MapValue)),
+            _ => Slot::Fixed(FIXED.get(p as usize).copied().unwrap_or(Fixed::Unknown)),
         }
     }
 }
@@ -220,9 +237,10 @@ pub struct RefStats {
 
 /// The reverse-reference index.
 pub struct RefIndex {
-    /// Sorted by (target, holder, slot), no duplicates.
+    /// Sorted by (target, holder), no duplicates.
     edges: Vec<Packed>,
-    pub names: Vec<String>,
+    names: Names,
+    kinds: Kinds,
     /// GC roots, sorted by address.
     pub roots: Vec<(u64, Root)>,
     pub stats: RefStats,
@@ -304,8 +322,8 @@ struct Plan {
 
 struct Builder<'h> {
     h: &'h Heap<'h>,
-    k: Kinds,
-    names: Names,
+    k: &'h Kinds,
+    names: &'h Names,
 }
 
 /// Entries in a batch's cache of map → instance type.
@@ -324,11 +342,24 @@ struct Out {
     unpackable: u64,
     /// Direct-mapped cache: map → its instance type (maps are few).
     types: Vec<(u64, u16)>,
+    /// Looking for the slots through which one holder refers to this
+    /// target (`hits`), instead of building.
+    want: Option<u64>,
+    hits: Vec<Slot>,
 }
 
 impl Default for Out {
     fn default() -> Out {
-        Out { edges: Vec::new(), found: Vec::new(), strings: Vec::new(), unreadable: 0, unpackable: 0, types: vec![(0, 0); TYPE_CACHE] }
+        Out {
+            edges: Vec::new(),
+            found: Vec::new(),
+            strings: Vec::new(),
+            unreadable: 0,
+            unpackable: 0,
+            types: vec![(0, 0); TYPE_CACHE],
+            want: None,
+            hits: Vec::new(),
+        }
     }
 }
 
@@ -338,6 +369,12 @@ impl Builder<'_> {
     fn push(&self, out: &mut Out, holder: u64, target: u64, slot: Slot) {
         let h = self.h;
         if !h.is_heap_object(target) {
+            return;
+        }
+        if let Some(w) = out.want {
+            if w == target {
+                out.hits.push(slot);
+            }
             return;
         }
         let Some(t) = self.ty(out, target) else { return };
@@ -356,7 +393,7 @@ impl Builder<'_> {
         } else if Some(t) == self.k.fixed_array {
             out.found.push(target);
         }
-        match pack(target, holder, slot.encode(&self.names)) {
+        match pack(target, holder) {
             Some(p) => out.edges.push(p),
             None => out.unpackable += 1,
         }
@@ -633,15 +670,10 @@ pub fn build(h: &Heap, f: &Findings, interrupted: &(dyn Fn() -> bool + Sync)) ->
     let t0 = Instant::now();
     // The scan's transient memory is free but kept by malloc: give it back
     // before the index grows (a quarter of a GB on a 1.7 GB core).
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        unsafe extern "C" {
-            fn malloc_trim(pad: usize) -> i32;
-        }
-        // SAFETY: glibc's malloc_trim only releases free heap memory.
-        unsafe { malloc_trim(0) };
-    }
-    let b = Builder { h, k: Kinds::new(h), names: Names::default() };
+    trim();
+    let kinds = Kinds::new(h);
+    let names = Names::default();
+    let b = Builder { h, k: &kinds, names: &names };
     let mut stats = RefStats { js_objects: f.objects.len(), ..Default::default() };
     // Round 0: every JS object.
     // Each batch appends its results as it finishes, so only the batches
@@ -681,8 +713,10 @@ pub fn build(h: &Heap, f: &Findings, interrupted: &(dyn Fn() -> bool + Sync)) ->
         strings.par_sort_unstable();
         strings.dedup();
         stats.strings += strings.len();
-        found.append(&mut strings);
-        drop(strings);
+        // The strings are the many: add the few to them, not the reverse
+        // (no second copy of tens of millions of addresses).
+        strings.append(&mut found);
+        let found = strings;
         if found.is_empty() {
             break;
         }
@@ -702,7 +736,21 @@ pub fn build(h: &Heap, f: &Findings, interrupted: &(dyn Fn() -> bool + Sync)) ->
             return Err(super::scan::ScanError::Interrupted);
         }
     }
-    let Acc { mut edges, unreadable, .. } = acc.into_inner().unwrap_or_else(|e| e.into_inner());
+    let Acc { parts, unreadable, .. } = acc.into_inner().unwrap_or_else(|e| e.into_inner());
+    // One exact allocation; each part is freed as it is copied, and the
+    // freed memory handed back as we go, so the copy does not double it.
+    let mut edges: Vec<Packed> = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+    let mut freed = 0usize;
+    for p in parts {
+        edges.extend_from_slice(&p);
+        freed += p.len();
+        drop(p);
+        if freed > 1 << 20 {
+            trim();
+            freed = 0;
+        }
+    }
+    trim();
     stats.unreadable = unreadable;
     edges.par_sort_unstable();
     edges.dedup();
@@ -710,24 +758,37 @@ pub fn build(h: &Heap, f: &Findings, interrupted: &(dyn Fn() -> bool + Sync)) ->
     stats.other_holders = seen.len();
     stats.rounds = rounds;
     stats.edges = edges.len();
-    let names = b.names.inner.into_inner().unwrap_or_else(|e| e.into_inner()).1;
-    let roots = find_roots(h, f, &b.k, &seen, &edges);
+    let roots = find_roots(h, f, &kinds, &seen, &edges);
     stats.elapsed = t0.elapsed();
-    Ok(RefIndex { edges, names, roots, stats })
+    Ok(RefIndex { edges, names, kinds, roots, stats })
+}
+
+/// Give the free memory malloc keeps back to the system (glibc only).
+fn trim() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        unsafe extern "C" {
+            fn malloc_trim(pad: usize) -> i32;
+        }
+        // SAFETY: glibc's malloc_trim only releases free heap memory.
+        unsafe { malloc_trim(0) };
+    }
 }
 
 /// The batches' results, gathered.
 #[derive(Default)]
 struct Acc {
-    edges: Vec<Packed>,
+    /// Each batch's edges, exactly sized (no big vector grown by doubling).
+    parts: Vec<Vec<Packed>>,
     found: Vec<u64>,
     strings: Vec<u64>,
     unreadable: u64,
 }
 
 impl Acc {
-    fn add(&mut self, o: Out) {
-        self.edges.extend_from_slice(&o.edges);
+    fn add(&mut self, mut o: Out) {
+        o.edges.shrink_to_fit();
+        self.parts.push(o.edges);
         self.found.extend_from_slice(&o.found);
         self.strings.extend_from_slice(&o.strings);
         self.unreadable += o.unreadable + o.unpackable;
@@ -754,8 +815,8 @@ fn find_roots(h: &Heap, f: &Findings, k: &Kinds, others: &HashSet<u64>, edges: &
     // that points at an object the index knows.
     let known = |v: u64| -> bool {
         f.objects.binary_search(&v).is_ok() || others.contains(&v) || {
-            let i = edges.partition_point(|e| unpack(*e).target < v);
-            edges.get(i).is_some_and(|e| unpack(*e).target == v)
+            let i = edges.partition_point(|e| e.target() < v);
+            edges.get(i).is_some_and(|e| e.target() == v)
         }
     };
     for th in &h.t.threads {
@@ -780,16 +841,43 @@ fn find_roots(h: &Heap, f: &Findings, k: &Kinds, others: &HashSet<u64>, edges: &
 }
 
 impl RefIndex {
-    /// The edges whose target is `t`, by holder.
-    pub fn holders(&self, t: u64) -> Vec<Edge> {
+    /// The objects that refer to `t`, by address.
+    pub fn holder_addrs(&self, t: u64) -> Vec<u64> {
         if t >> ADDR_BITS != 0 {
             return Vec::new();
         }
-        let lo = (t as u128) << 81;
-        let hi = ((t + 1) as u128) << 81;
-        let i = self.edges.partition_point(|e| *e < lo);
-        let j = self.edges.partition_point(|e| *e < hi);
-        self.edges[i..j].iter().map(|e| unpack(*e)).collect()
+        let i = self.edges.partition_point(|e| e.target() < t);
+        let j = self.edges.partition_point(|e| e.target() <= t);
+        self.edges[i..j].iter().map(|e| e.holder()).collect()
+    }
+
+    /// The references to `t`, with their slots (a holder may refer to it
+    /// through several), by holder.
+    pub fn holders(&self, h: &Heap, t: u64) -> Vec<Edge> {
+        let mut out = Vec::new();
+        for holder in self.holder_addrs(t) {
+            let mut slots = self.slots(h, holder, t);
+            if slots.is_empty() {
+                slots.push(Slot::Fixed(Fixed::Unknown));
+            }
+            for slot in slots {
+                out.push(Edge { target: t, holder, slot: slot.encode(&self.names) });
+            }
+        }
+        out
+    }
+
+    /// The slots through which `holder` refers to `target`, found by
+    /// listing the holder's references again.
+    pub fn slots(&self, h: &Heap, holder: u64, target: u64) -> Vec<Slot> {
+        let b = Builder { h, k: &self.kinds, names: &self.names };
+        let mut out = Out { want: Some(target), ..Default::default() };
+        match h.instance_type(holder) {
+            Ok(t) if h.is_js_receiver_type(t) => b.js_object(&mut out, &mut HashMap::new(), holder),
+            Ok(_) => b.other(&mut out, &mut HashMap::new(), holder),
+            Err(_) => {}
+        }
+        out.hits
     }
 
     /// How many references the index holds.
@@ -801,23 +889,20 @@ impl RefIndex {
         self.edges.is_empty()
     }
 
-    /// Every edge, in (target, holder, slot) order, in parallel.
-    pub fn par_edges(&self) -> impl IndexedParallelIterator<Item = Edge> + '_ {
-        self.edges.par_iter().map(|e| unpack(*e))
-    }
-
     /// Every distinct target, in parallel.
     pub fn par_targets(&self) -> impl ParallelIterator<Item = u64> + '_ {
         let e = &self.edges;
-        (0..e.len()).into_par_iter().filter(move |&i| i == 0 || e[i - 1] >> 81 != e[i] >> 81).map(move |i| unpack(e[i]).target)
+        (0..e.len()).into_par_iter().filter(move |&i| i == 0 || e[i - 1].target() != e[i].target()).map(move |i| e[i].target())
     }
 
     pub fn slot(&self, e: &Edge) -> Slot {
-        Slot::decode(e.slot, &self.names)
+        let names = self.names.inner.lock().unwrap_or_else(|x| x.into_inner());
+        Slot::decode(e.slot, &names.1)
     }
 
-    pub fn name(&self, id: u32) -> &str {
-        self.names.get(id as usize).map(String::as_str).unwrap_or("?")
+    pub fn name(&self, id: u32) -> String {
+        let names = self.names.inner.lock().unwrap_or_else(|x| x.into_inner());
+        names.1.get(id as usize).cloned().unwrap_or_else(|| "?".into())
     }
 
     pub fn root(&self, a: u64) -> Option<Root> {
@@ -842,8 +927,8 @@ impl RefIndex {
     /// Shortest reference chains from a root to `target`, found breadth
     /// first backwards over the index: at most `max_paths`, each at most
     /// `max_depth` references long, visiting at most `max_nodes` objects.
-    /// Each path is (root, [(holder, edge) from the root to the target]).
-    pub fn retainers(&self, target: u64, max_paths: usize, max_depth: usize, max_nodes: usize) -> Vec<(Root, Vec<Edge>)> {
+    /// Each path is (root, [edge from the root, ..., edge to the target]).
+    pub fn retainers(&self, h: &Heap, target: u64, max_paths: usize, max_depth: usize, max_nodes: usize) -> Vec<(Root, Vec<Edge>)> {
         let mut out = Vec::new();
         if let Some(r) = self.root(target) {
             out.push((r, Vec::new()));
@@ -851,37 +936,28 @@ impl RefIndex {
                 return out;
             }
         }
-        // node -> the edge through which it holds the next node toward target.
-        let mut via: HashMap<u64, Edge> = HashMap::new();
+        // node -> the next node toward the target, which it holds.
+        let mut via: HashMap<u64, u64> = HashMap::new();
         let mut frontier = vec![target];
         let mut seen: HashSet<u64> = HashSet::from([target]);
-        for _depth in 0..max_depth {
+        'bfs: for _depth in 0..max_depth {
             let mut next = Vec::new();
             for &n in &frontier {
-                for e in self.holders(n) {
-                    if !seen.insert(e.holder) {
+                for holder in self.holder_addrs(n) {
+                    if !seen.insert(holder) {
                         continue;
                     }
-                    via.insert(e.holder, e);
-                    if let Some(r) = self.root(e.holder) {
-                        let mut path = Vec::new();
-                        let mut cur = e.holder;
-                        while let Some(step) = via.get(&cur) {
-                            path.push(*step);
-                            if step.target == target || path.len() > max_depth {
-                                break;
-                            }
-                            cur = step.target;
-                        }
-                        out.push((r, path));
+                    via.insert(holder, n);
+                    if let Some(r) = self.root(holder) {
+                        out.push((r, self.path(h, holder, target, &via, max_depth)));
                         if out.len() >= max_paths {
-                            return out;
+                            break 'bfs;
                         }
                     } else {
-                        next.push(e.holder);
+                        next.push(holder);
                     }
                     if seen.len() > max_nodes {
-                        return out;
+                        break 'bfs;
                     }
                 }
             }
@@ -893,4 +969,19 @@ impl RefIndex {
         out
     }
 
+    /// The edges from `from` down to `target` along `via`, each with the
+    /// first slot the holder refers through.
+    fn path(&self, h: &Heap, from: u64, target: u64, via: &HashMap<u64, u64>, max: usize) -> Vec<Edge> {
+        let mut path = Vec::new();
+        let mut cur = from;
+        while let Some(&next) = via.get(&cur) {
+            let slot = self.slots(h, cur, next).first().copied().unwrap_or(Slot::Fixed(Fixed::Unknown)).encode(&self.names);
+            path.push(Edge { target: next, holder: cur, slot });
+            if next == target || path.len() > max {
+                break;
+            }
+            cur = next;
+        }
+        path
+    }
 }
