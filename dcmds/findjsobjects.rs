@@ -13,14 +13,16 @@ use crate::v8::scan::{self, Findings, Group, ScanControl, ScanError, ScanProgres
 /// The session cache slots holding the scans (without and with -g).
 const CACHE_KEY: &str = "findjsobjects";
 const CACHE_KEY_ALL_YOUNG: &str = "findjsobjects -g";
+/// The session cache slot holding the object `-m` marked.
+const MARK_KEY: &str = "findjsobjects -m";
 
 pub fn register(r: &mut Registry) {
     r.add(Dcmd {
         name: "findjsobjects",
-        synopsis: "?[-agsv] [-c constructor | -p property] [-l]",
+        synopsis: "?[-agsv] [-c constructor | -p property] [-l] [-m | -r]",
         summary: "find JS objects in the heap, grouped by constructor and properties",
         help: FINDJSOBJECTS_HELP,
-        options: &["-a", "-g", "-s", "-v", "-c", "-p", "-l"],
+        options: &["-a", "-g", "-s", "-v", "-c", "-p", "-l", "-m", "-r"],
         handler: findjsobjects,
     });
 }
@@ -29,6 +31,8 @@ const FINDJSOBJECTS_HELP: &str = "\
 SYNOPSIS
   ::findjsobjects [-agsv] [-c constructor | -p property] [-l]
   addr::findjsobjects [-g]
+  addr::findjsobjects -m
+  ::findjsobjects -r
 
 DESCRIPTION
   Scans the heap for JavaScript objects and groups them by constructor
@@ -88,6 +92,11 @@ DESCRIPTION
   takes more than a second, and stops on Ctrl-C. It runs once per
   session; later invocations reuse it.
 
+  As in mdb_v8, addr::findjsobjects -m marks an object and
+  ::findjsobjects -r prints the objects that refer to the marked one
+  (the same table as addr::jsfindrefs, from the session's
+  reverse-reference index).
+
 OPTIONS
   -a              also print the groups of the garbage: dead objects
                   still in memory (in free space, or young and
@@ -101,6 +110,8 @@ OPTIONS
                   that only native code holds)
   -l              print every instance instead of representatives (with
                   no -c or -p: of every group)
+  -m              mark the object at addr for -r
+  -r              print the holders of the marked object (see ::jsfindrefs)
   -s              sort the table by total size, the biggest last
   -v              also print statistics: time, bytes scanned, objects,
                   groups, free space and garbage
@@ -112,12 +123,37 @@ EXAMPLES
   > ::findjsobjects -c Widget | ::findjsobjects | ::jsprint
   > ::findjsobjects -p socket -l
   > 7f0a3c04a1c9::findjsobjects
+  > 54844679c99::findjsobjects -m
+  findjsobjects: marked 54844679c99
+  > ::findjsobjects -r ! head -3
+  HOLDER           TYPE             SLOT
+  54844679e41      Session          Session.user
+  54844679f89      Array            (Array)[3]
 ";
 
 fn findjsobjects(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult {
-    let o = Opts::parse(&inv.args, "vlgsa", "cp")?;
+    let o = Opts::parse(&inv.args, "vlgsamr", "cp")?;
     if let Some(op) = o.operands.first() {
         return Err(DcmdError::Usage(format!("unexpected argument {op}")));
+    }
+    if o.has('m') {
+        if !inv.addr_given || o.has('r') {
+            return Err(DcmdError::Usage("-m marks an object: addr::findjsobjects -m".into()));
+        }
+        s.cache.insert(MARK_KEY, Box::new(inv.dot));
+        if !inv.piped_out {
+            writeln!(out, "findjsobjects: marked {:x}", inv.dot)?;
+        }
+        return Ok(());
+    }
+    if o.has('r') {
+        let mark = s
+            .cache
+            .get(MARK_KEY)
+            .and_then(|b| b.downcast_ref::<u64>())
+            .copied()
+            .ok_or_else(|| DcmdError::Failed("no object is marked: mark one with addr::findjsobjects -m".into()))?;
+        return super::refs::refs_of(s, mark, 1, o.has('v'), inv, out);
     }
     let cons = o.value('c');
     let prop = o.value('p');

@@ -10,6 +10,7 @@
 //! - [`jsfunc`]: `::jsfunction`, `::jssource`, `::jsclosure`, `::v8context`, `::v8scopeinfo`.
 //! - [`findjsobjects`]: `::findjsobjects`, the heap scan.
 //! - [`node`]: `::nodeinfo`, `::nodeenvs`, `::nodehandles`, `::noderequests`, `::jserror`.
+//! - [`refs`]: `::jsfindrefs`, `::jsretainers`, `::v8whatis`, `::jsfunctions`.
 
 use crate::lang::dcmd::Registry;
 
@@ -21,6 +22,7 @@ pub mod jsstack;
 pub mod meta;
 pub mod node;
 pub mod process;
+pub mod refs;
 pub mod stack;
 pub mod symbols;
 pub mod v8;
@@ -39,5 +41,6 @@ pub fn registry() -> Registry {
     js::register(&mut r);
     jsstack::register(&mut r);
     node::register(&mut r);
+    refs::register(&mut r);
     r
 }

@@ -18,6 +18,7 @@ pub mod layout;
 pub mod metadata;
 pub mod object;
 pub mod primitive;
+pub mod refs;
 pub mod print;
 pub mod script;
 pub mod sourcepos;

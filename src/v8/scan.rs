@@ -1287,3 +1287,56 @@ pub fn group(h: &Heap, s: &HeapScan) -> Findings {
         unreadable,
     }
 }
+
+// ---------------------------------------------------------------- whatis
+
+/// Most 256 KiB chunks walked back from an address to the start of the
+/// large object that may cover it.
+const MAX_WHATIS_CHUNKS: u64 = 4096;
+
+/// The heap object containing `addr` (any interior address): (untagged
+/// start, size in bytes, map). `page_header` is where objects start in a
+/// page (the scan's `ScanStats::page_header`). The page is walked from its
+/// first object the way the scan walks it; an address inside a large
+/// object is found from the page its object starts on. A size of 0 means
+/// the object's size is unknown (the extent given runs to the next object).
+pub fn containing_object(h: &Heap, addr: u64, page_header: u64) -> Result<Option<(u64, u64, u64)>, V8Error> {
+    let p = Params::new(h)?;
+    let first = addr & !(CHUNK - 1);
+    for k in 0..MAX_WHATIS_CHUNKS {
+        let Some(c) = first.checked_sub(k * CHUNK) else { break };
+        let start = c + page_header;
+        let Some(bytes) = h.t.core_slice(start, (CHUNK - page_header) as usize) else {
+            // Not in the core in one piece (the last chunk of a mapping).
+            if k == 0 {
+                continue;
+            }
+            break;
+        };
+        // Only a chunk whose first word is a map is a page.
+        let first_word = u64::from_le_bytes(bytes.get(..8).and_then(|b| b.try_into().ok()).unwrap_or([0; 8]));
+        let r = Reader { t: h.t, base: start, bytes };
+        let mut maps = Maps::new(&p, *h);
+        if !(p.is_ptr(first_word) && maps.shape(&r, first_word).is_some()) {
+            continue;
+        }
+        let out = scan_chunk(&p, *h, start, bytes, true);
+        let objs = &out.young_objs;
+        let i = objs.partition_point(|o| o.0 <= addr);
+        if i == 0 {
+            if k == 0 {
+                continue;
+            }
+            break;
+        }
+        let (a, size, map) = objs[i - 1];
+        let end = if size > 0 { a + size } else { objs.get(i).map(|o| o.0).unwrap_or(c + CHUNK) };
+        if addr < end {
+            return Ok(Some((a, size, map)));
+        }
+        // A page that starts below addr and does not reach it: addr is in
+        // none of its objects.
+        return Ok(None);
+    }
+    Ok(None)
+}
