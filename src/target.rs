@@ -250,11 +250,18 @@ impl Target {
     /// Attach to a live process and stop it (see [`crate::live`]); it runs
     /// again when the target is dropped.
     pub fn attach(opts: &AttachOptions) -> Result<Target, AttachError> {
-        let mut proc = Box::new(LiveProcess::attach(opts.pid)?);
+        Target::from_live(LiveProcess::attach(opts.pid)?, opts.sysroot.clone())
+    }
+
+    /// A target over a process already attached and stopped (as
+    /// [`LiveProcess::attach_following`] and
+    /// [`LiveProcess::run_until_fatal`] leave it).
+    pub fn from_live(proc: LiveProcess, sysroot: Option<PathBuf>) -> Result<Target, AttachError> {
+        let mut proc = Box::new(proc);
         let core = proc.snapshot()?;
         let cache = BlockCache::new(core.segments.len());
-        let path = PathBuf::from(format!("/proc/{}", opts.pid));
-        Ok(Target::build(path, core, Source::Live { proc, cache }, None, opts.sysroot.clone(), Vec::new()))
+        let path = PathBuf::from(format!("/proc/{}", proc.pid()));
+        Ok(Target::build(path, core, Source::Live { proc, cache }, None, sysroot, Vec::new()))
     }
 
     /// The live process, if this target is one.
@@ -297,7 +304,7 @@ impl Target {
             self.unwind_cache = Default::default();
             Target::load(self, None, reuse);
         } else {
-            let threads = proc.threads().iter().map(|t| corefile::CoreThread { tid: t.tid, cursig: 0, regs: t.regs }).collect();
+            let threads = proc.core_threads();
             *cache = BlockCache::new(self.core.segments.len());
             self.core.threads = threads;
             self.threads = thread_list(&self.core);
