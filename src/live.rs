@@ -287,6 +287,9 @@ impl LiveProcess {
             if new.is_empty() {
                 break;
             }
+            // Interrupt them all first, then collect the stops: the
+            // threads stop in parallel rather than one after another.
+            let mut interrupted = Vec::with_capacity(new.len());
             for tid in new {
                 let p = Pid::from_raw(tid as i32);
                 if !self.traced.contains(&tid) {
@@ -312,6 +315,9 @@ impl LiveProcess {
                     }
                     Err(e) => return Err(AttachError::Ptrace { pid, msg: format!("interrupt thread {tid}: {}", e.desc()) }),
                 }
+                interrupted.push(tid);
+            }
+            for tid in interrupted {
                 match wait_stop(tid)? {
                     Some(sig) => {
                         self.held.insert(tid, sig);
@@ -670,6 +676,9 @@ fn proc_stat_state(stat: &[u8]) -> Option<char> {
 fn wait_stop(tid: u32) -> Result<Option<Option<Signal>>, AttachError> {
     let p = Pid::from_raw(tid as i32);
     let t0 = Instant::now();
+    // Most stops arrive within microseconds: poll fast at first, then back
+    // off (a profiler stops the process many times a second).
+    let mut nap = Duration::from_micros(5);
     loop {
         match waitpid(p, Some(WaitPidFlag::__WALL | WaitPidFlag::WNOHANG)) {
             Ok(WaitStatus::StillAlive) => {
@@ -679,7 +688,8 @@ fn wait_stop(tid: u32) -> Result<Option<Option<Signal>>, AttachError> {
                         msg: format!("thread {tid} did not stop within {}s (uninterruptible sleep?)", STOP_TIMEOUT.as_secs()),
                     });
                 }
-                std::thread::sleep(Duration::from_micros(200));
+                std::thread::sleep(nap);
+                nap = (nap * 2).min(Duration::from_micros(500));
             }
             // PTRACE_INTERRUPT's stop (or a group stop): nothing to re-deliver.
             Ok(WaitStatus::PtraceEvent(..)) => return Ok(Some(None)),

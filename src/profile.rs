@@ -73,6 +73,8 @@ pub struct Profile {
     pub elapsed: Duration,
     /// Time the process spent stopped by the profiler.
     pub stopped: Duration,
+    /// Of that, time spent walking and naming stacks.
+    pub decoding: Duration,
     /// Why the process stopped being sampled early (it exited...), if it
     /// did.
     pub ended: Option<String>,
@@ -97,6 +99,7 @@ pub fn run(t: &mut Target, v8: &V8, opts: &ProfileOptions, stop_flag: &AtomicBoo
         let s0 = Instant::now();
         prof.stops += 1;
         sample(t, v8, opts, &mut names, &mut prof);
+        prof.decoding += s0.elapsed();
         if t0.elapsed() >= opts.duration || stop_flag.load(Ordering::Relaxed) {
             prof.stopped += s0.elapsed();
             break;
@@ -111,7 +114,10 @@ pub fn run(t: &mut Target, v8: &V8, opts: &ProfileOptions, stop_flag: &AtomicBoo
             // Sampling costs more than the interval: keep pace, skip the debt.
             next = now;
         }
-        match t.stop() {
+        let s1 = Instant::now();
+        let stopped = t.stop();
+        prof.stopped += s1.elapsed();
+        match stopped {
             Ok(()) => {}
             Err(AttachError::NoProcess { pid }) => {
                 prof.ended = Some(format!("process {pid} exited"));
@@ -153,6 +159,17 @@ fn sample(t: &Target, v8: &V8, opts: &ProfileOptions, names: &mut NameCache, pro
         *prof.stacks.entry(leaf_first.join(";")).or_default() += 1;
         prof.samples += 1;
     }
+}
+
+/// The stack of thread `i` as the profile names its frames, innermost
+/// first.
+pub fn thread_stack(t: &Target, v8: &V8, i: usize) -> Vec<String> {
+    let Some(th) = t.threads.get(i) else { return Vec::new() };
+    let h = Heap::new(t, v8);
+    let st = unwind::unwind(t, &th.regs, MAX_FRAMES);
+    let decoded = frames::decode_stack(&h, &st.frames);
+    let mut names = NameCache::default();
+    decoded.iter().enumerate().filter_map(|(k, f)| frame_label(&h, &decoded, k, f, &mut names)).collect()
 }
 
 /// A frame's name in the profile (None: a V8 internal frame, left out).
