@@ -222,7 +222,7 @@ fn interactive(s: &mut Session, quiet: bool) -> ExitCode {
 /// `jmdb profile -p PID`: sample, write PREFIX.folded and PREFIX.svg, print
 /// a summary.
 fn profile(pid: u32, duration: f64, rate: f64, all_threads: bool, output: Option<PathBuf>, sysroot: Option<PathBuf>) -> ExitCode {
-    if !(rate > 0.0 && rate <= 10_000.0) || !(duration > 0.0) {
+    if !(rate > 0.0 && rate <= 10_000.0 && duration > 0.0) {
         eprintln!("jmdb: profile: --rate must be in (0, 10000] and --duration positive");
         return ExitCode::from(2);
     }

@@ -383,7 +383,7 @@ fn spin_with(o: &DemoOptions, dir: &Path, core: &Path, child: &mut Child, rx: mp
     let (folded, svg) = write_profile(&prof, &prefix, &format!("jmdb demo spin (pid {pid})"))?;
     let mut err = std::io::stderr();
     print_summary(&prof, &mut err)?;
-    let both = prof.samples_in("evaluate").max(0);
+    let both = prof.samples_in("evaluate");
     eprintln!(
         "    samples inside evaluate (mutualThreat included): {:.1}%\n    folded stacks: {}\n    flame graph:   {}",
         pct(both, prof.samples),

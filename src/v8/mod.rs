@@ -79,8 +79,11 @@ pub struct V8 {
 /// addresses, which a compacting GC does not do to live scripts.
 #[derive(Debug, Default)]
 pub struct LineEndsCache {
-    map: std::sync::Mutex<std::collections::HashMap<(u64, u64, u64), std::sync::Arc<[i64]>>>,
+    map: std::sync::Mutex<std::collections::HashMap<LineEndsKey, std::sync::Arc<[i64]>>>,
 }
+
+/// (Script, source String, source length).
+type LineEndsKey = (u64, u64, u64);
 
 /// Most line tables kept.
 const MAX_LINE_TABLES: usize = 4096;
