@@ -76,6 +76,23 @@ pub struct SigInfo {
     pub sender_pid: u32,
 }
 
+impl SigInfo {
+    /// Decode a raw `siginfo_t` (as `NT_SIGINFO` and `PTRACE_GETSIGINFO`
+    /// hold it).
+    pub fn parse(desc: &[u8]) -> Option<SigInfo> {
+        if desc.len() < 16 {
+            return None;
+        }
+        Some(SigInfo {
+            signo: le_u32(desc, 0)? as i32,
+            errno: le_u32(desc, 4)? as i32,
+            code: le_u32(desc, 8)? as i32,
+            addr: le_u64(desc, 16).unwrap_or(0),
+            sender_pid: le_u32(desc, 16).unwrap_or(0),
+        })
+    }
+}
+
 /// `NT_PRPSINFO`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PsInfo {
@@ -256,16 +273,8 @@ impl CoreFile {
                 NT_PRSTATUS => self.parse_prstatus(desc),
                 NT_PRPSINFO => self.psinfo = parse_prpsinfo(desc),
                 NT_SIGINFO => {
-                    if desc.len() >= 16 {
-                        let signo = le_u32(desc, 0).unwrap_or(0) as i32;
-                        let code = le_u32(desc, 8).unwrap_or(0) as i32;
-                        self.siginfo = Some(SigInfo {
-                            signo,
-                            errno: le_u32(desc, 4).unwrap_or(0) as i32,
-                            code,
-                            addr: le_u64(desc, 16).unwrap_or(0),
-                            sender_pid: le_u32(desc, 16).unwrap_or(0),
-                        });
+                    if let Some(si) = SigInfo::parse(desc) {
+                        self.siginfo = Some(si);
                     }
                 }
                 NT_AUXV => {

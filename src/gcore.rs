@@ -17,7 +17,11 @@
 //! without read access, marked do-not-dump or I/O (`VmFlags` `dd`, `io`),
 //! or that cannot be read (`[vvar]`).
 //! Pages that fail to read inside a dumped mapping are written as zeros.
-//! The signal is synthesized: `SIGSTOP` sent by jmdb (`SI_USER`).
+//! The signal is the one the process is held at when jmdb stopped it at a
+//! fatal signal ([`crate::live::LiveProcess::run_until_fatal`]): its
+//! `siginfo_t` as the kernel gave it, in every thread's `pr_cursig` as the
+//! kernel writes them, with the thread that took it first. Otherwise it is
+//! synthesized: `SIGSTOP` sent by jmdb (`SI_USER`).
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -126,11 +130,18 @@ pub fn write_core(t: &Target, path: &Path) -> Result<GcoreStats, GcoreError> {
 
     // The notes.
     let (_, ppid, pgrp, sid, _, _) = p.stat_fields().unwrap_or(('T', 0, 0, 0, 0, 0));
+    let fatal = p.fatal_signal();
+    let signo = fatal.map(|f| f.signo).unwrap_or(SIGSTOP);
+    // The thread that took the signal first, as the kernel dumps it.
+    let mut threads: Vec<&crate::target::Thread> = t.threads.iter().collect();
+    if let Some(f) = fatal {
+        threads.sort_by_key(|th| th.tid != f.tid);
+    }
     let mut notes = Vec::new();
-    for (i, th) in t.threads.iter().enumerate() {
+    for (i, th) in threads.into_iter().enumerate() {
         let mut d = vec![0u8; prstatus::SIZE];
-        put_u32(&mut d, prstatus::SI_SIGNO, SIGSTOP as u32);
-        d[prstatus::CURSIG..prstatus::CURSIG + 2].copy_from_slice(&(SIGSTOP as u16).to_le_bytes());
+        put_u32(&mut d, prstatus::SI_SIGNO, signo as u32);
+        d[prstatus::CURSIG..prstatus::CURSIG + 2].copy_from_slice(&(signo as u16).to_le_bytes());
         put_u32(&mut d, prstatus::PID, th.tid);
         put_u32(&mut d, prstatus::PPID, ppid);
         put_u32(&mut d, prstatus::PPID + 4, pgrp);
@@ -162,11 +173,17 @@ pub fn write_core(t: &Target, path: &Path) -> Result<GcoreStats, GcoreError> {
             d[prpsinfo::PSARGS..prpsinfo::PSARGS + n].copy_from_slice(&a[..n]);
             note(&mut notes, b"CORE", NT_PRPSINFO, &d);
 
-            // siginfo_t: signo, errno, code (SI_USER = 0), then si_pid, si_uid.
-            let mut d = vec![0u8; 128];
-            put_u32(&mut d, 0, SIGSTOP as u32);
-            put_u32(&mut d, 16, std::process::id());
-            put_u32(&mut d, 20, std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m)).unwrap_or(0));
+            let d = match fatal {
+                Some(f) => f.siginfo.clone(),
+                None => {
+                    // siginfo_t: signo, errno, code (SI_USER = 0), then si_pid, si_uid.
+                    let mut d = vec![0u8; 128];
+                    put_u32(&mut d, 0, SIGSTOP as u32);
+                    put_u32(&mut d, 16, std::process::id());
+                    put_u32(&mut d, 20, std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m)).unwrap_or(0));
+                    d
+                }
+            };
             note(&mut notes, b"CORE", NT_SIGINFO, &d);
 
             note(&mut notes, b"CORE", NT_AUXV, &p.auxv_bytes());

@@ -11,6 +11,7 @@
 //! - [`disasm`]: x86_64 disassembly over that address space.
 //! - [`unwind`]: native stacks from CFI and frame pointers.
 //! - [`v8`]: the V8 heap model: metadata, layouts, values.
+//! - [`profile`]: a sampling profiler of a live target, over [`unwind`] and [`v8`].
 //! - [`lang`], [`session`]: mdb's command language, pipelines and the REPL.
 //!
 //! The commands users type live in `dcmds/` (mounted here as [`dcmds`]);
@@ -23,6 +24,7 @@ pub mod error;
 pub mod gcore;
 pub mod lang;
 pub mod live;
+pub mod profile;
 pub mod memory;
 pub mod node;
 pub mod session;

@@ -133,6 +133,39 @@ pub struct LiveProcess {
     /// Threads in a ptrace stop now, with the signal to re-deliver.
     held: HashMap<u32, Option<Signal>>,
     maps_text: String,
+    /// Seized with `PTRACE_O_TRACECLONE`: new threads are traced from
+    /// birth (see [`LiveProcess::attach_following`]).
+    follow: bool,
+    /// The fatal signal [`LiveProcess::run_until_fatal`] stopped at.
+    fatal: Option<FatalSignal>,
+}
+
+/// A signal that would have killed the process, held at its
+/// signal-delivery stop.
+#[derive(Debug, Clone)]
+pub struct FatalSignal {
+    pub tid: u32,
+    pub signo: i32,
+    /// The raw `siginfo_t` (128 bytes, what `NT_SIGINFO` holds).
+    pub siginfo: Vec<u8>,
+}
+
+/// How [`LiveProcess::run_until_fatal`] ended.
+#[derive(Debug, Clone)]
+pub enum RunEnd {
+    /// Stopped at a fatal signal (see [`LiveProcess::fatal_signal`]).
+    Fatal,
+    /// The process exited (or was killed by a signal that did not stop,
+    /// like SIGKILL), as described.
+    Exited(String),
+    /// The deadline passed; the process is stopped.
+    Timeout,
+}
+
+/// Signals whose default action dumps core (signal(7), "Core").
+pub fn dumps_core(sig: Signal) -> bool {
+    use Signal::*;
+    matches!(sig, SIGABRT | SIGBUS | SIGFPE | SIGILL | SIGQUIT | SIGSEGV | SIGSYS | SIGTRAP | SIGXCPU | SIGXFSZ)
 }
 
 fn proc_read(pid: u32, what: &str) -> std::io::Result<Vec<u8>> {
@@ -191,6 +224,19 @@ fn regs_of(tid: u32) -> Result<Regs, Errno> {
 impl LiveProcess {
     /// Seize and stop every thread of `pid`, and open its memory.
     pub fn attach(pid: u32) -> Result<LiveProcess, AttachError> {
+        LiveProcess::attach_with(pid, false)
+    }
+
+    /// As [`LiveProcess::attach`], but every thread is seized with
+    /// `PTRACE_O_TRACECLONE` (threads it creates are traced from birth, so
+    /// a signal sent to any of them stops first at jmdb) and
+    /// `PTRACE_O_EXITKILL` (the process dies if jmdb does). For a process
+    /// jmdb started and watches with [`LiveProcess::run_until_fatal`].
+    pub fn attach_following(pid: u32) -> Result<LiveProcess, AttachError> {
+        LiveProcess::attach_with(pid, true)
+    }
+
+    fn attach_with(pid: u32, follow: bool) -> Result<LiveProcess, AttachError> {
         if pid == 0 || pid > i32::MAX as u32 {
             return Err(AttachError::NoProcess { pid });
         }
@@ -209,6 +255,8 @@ impl LiveProcess {
             traced: Vec::new(),
             held: HashMap::new(),
             maps_text: String::new(),
+            follow,
+            fatal: None,
         };
         p.stop()?;
         p.mem = File::open(format!("/proc/{pid}/mem")).map_err(|e| AttachError::Ptrace {
@@ -239,13 +287,23 @@ impl LiveProcess {
             if new.is_empty() {
                 break;
             }
+            // Interrupt them all first, then collect the stops: the
+            // threads stop in parallel rather than one after another.
+            let mut interrupted = Vec::with_capacity(new.len());
             for tid in new {
                 let p = Pid::from_raw(tid as i32);
                 if !self.traced.contains(&tid) {
-                    match ptrace::seize(p, ptrace::Options::empty()) {
+                    let opts = if self.follow {
+                        ptrace::Options::PTRACE_O_TRACECLONE | ptrace::Options::PTRACE_O_EXITKILL
+                    } else {
+                        ptrace::Options::empty()
+                    };
+                    match ptrace::seize(p, opts) {
                         Ok(()) => self.traced.push(tid),
                         // The thread exited between listing and seizing.
                         Err(Errno::ESRCH) if tid != pid => continue,
+                        // Born traced (PTRACE_O_TRACECLONE): already ours.
+                        Err(Errno::EPERM) if self.follow && self.traced.contains(&pid) => self.traced.push(tid),
                         Err(e) => return Err(seize_error(pid, e)),
                     }
                 }
@@ -257,6 +315,9 @@ impl LiveProcess {
                     }
                     Err(e) => return Err(AttachError::Ptrace { pid, msg: format!("interrupt thread {tid}: {}", e.desc()) }),
                 }
+                interrupted.push(tid);
+            }
+            for tid in interrupted {
                 match wait_stop(tid)? {
                     Some(sig) => {
                         self.held.insert(tid, sig);
@@ -288,6 +349,93 @@ impl LiveProcess {
         Ok(())
     }
 
+    /// The fatal signal the process is held at, if
+    /// [`LiveProcess::run_until_fatal`] stopped at one.
+    pub fn fatal_signal(&self) -> Option<&FatalSignal> {
+        self.fatal.as_ref()
+    }
+
+    /// Let the process run until a thread is about to receive a signal
+    /// whose default action dumps core ([`dumps_core`]; a handler the
+    /// program installed does not matter: the signal-delivery stop comes
+    /// first), or it exits, or `deadline` passes. Other signals are
+    /// passed on. At a fatal signal every thread is stopped and the
+    /// signal is kept: it is delivered when the process is resumed or
+    /// detached, so the process then dies of it. Needs
+    /// [`LiveProcess::attach_following`], or threads born while running
+    /// would not be seen.
+    pub fn run_until_fatal(&mut self, deadline: Instant) -> Result<RunEnd, AttachError> {
+        let pid = self.pid;
+        self.resume()?;
+        let fail = |msg: String| AttachError::Ptrace { pid, msg };
+        loop {
+            let st = match waitpid(None, Some(WaitPidFlag::__WALL | WaitPidFlag::WNOHANG)) {
+                Ok(st) => st,
+                Err(Errno::EINTR) => continue,
+                Err(Errno::ECHILD) => return Ok(RunEnd::Exited("no traced thread is left".into())),
+                Err(e) => return Err(fail(format!("waiting for the process: {}", e.desc()))),
+            };
+            match st {
+                WaitStatus::StillAlive => {
+                    if Instant::now() > deadline {
+                        self.stop()?;
+                        return Ok(RunEnd::Timeout);
+                    }
+                    std::thread::sleep(Duration::from_micros(500));
+                }
+                WaitStatus::Exited(p, code) => {
+                    self.traced.retain(|&t| t != p.as_raw() as u32);
+                    if p.as_raw() as u32 == pid {
+                        return Ok(RunEnd::Exited(format!("it exited with status {code}")));
+                    }
+                }
+                WaitStatus::Signaled(p, sig, _) => {
+                    self.traced.retain(|&t| t != p.as_raw() as u32);
+                    if p.as_raw() as u32 == pid {
+                        return Ok(RunEnd::Exited(format!("it was killed by {sig}")));
+                    }
+                }
+                WaitStatus::PtraceEvent(p, _, ev) => {
+                    let tid = p.as_raw() as u32;
+                    if ev == ptrace::Event::PTRACE_EVENT_CLONE as i32
+                        && let Ok(new) = ptrace::getevent(p)
+                        && !self.traced.contains(&(new as u32))
+                    {
+                        self.traced.push(new as u32);
+                    }
+                    if !self.traced.contains(&tid) {
+                        self.traced.push(tid);
+                    }
+                    // Clone events, a new thread's first stop, group stops.
+                    let _ = ptrace::cont(p, None);
+                }
+                WaitStatus::Stopped(p, sig) => {
+                    let tid = p.as_raw() as u32;
+                    if !self.traced.contains(&tid) {
+                        self.traced.push(tid);
+                    }
+                    if dumps_core(sig) {
+                        let si = ptrace::getsiginfo(p).map_err(|e| fail(format!("siginfo of thread {tid}: {}", e.desc())))?;
+                        // SAFETY: siginfo_t is plain data, 128 bytes on Linux.
+                        let raw = unsafe {
+                            std::slice::from_raw_parts(&si as *const _ as *const u8, std::mem::size_of_val(&si))
+                        };
+                        self.fatal = Some(FatalSignal { tid, signo: sig as i32, siginfo: raw.to_vec() });
+                        self.held.insert(tid, Some(sig));
+                        self.stop()?;
+                        return Ok(RunEnd::Fatal);
+                    }
+                    let _ = ptrace::cont(p, Some(sig));
+                }
+                _ => {
+                    if let Some(p) = st.pid() {
+                        let _ = ptrace::cont(p, None);
+                    }
+                }
+            }
+        }
+    }
+
     /// Let every thread run again (still traced).
     pub fn resume(&mut self) -> Result<(), AttachError> {
         for (tid, sig) in std::mem::take(&mut self.held) {
@@ -301,7 +449,12 @@ impl LiveProcess {
 
     /// Detach from every thread; the process runs on as if never touched.
     pub fn detach(&mut self) {
-        for &tid in &self.traced {
+        // A thread handed a fatal signal goes last: once it runs, the
+        // whole process dies, and threads still traced then would linger
+        // as zombies until jmdb reaps them.
+        let mut order = self.traced.clone();
+        order.sort_by_key(|t| self.held.get(t).copied().flatten().is_some());
+        for &tid in &order {
             // PTRACE_DETACH needs a stopped tracee.
             if let std::collections::hash_map::Entry::Vacant(e) = self.held.entry(tid) {
                 let _ = ptrace::interrupt(Pid::from_raw(tid as i32));
@@ -442,13 +595,27 @@ impl LiveProcess {
             segments,
             files,
             page_size: 4096,
-            threads: self.threads.iter().map(|t| CoreThread { tid: t.tid, cursig: 0, regs: t.regs }).collect(),
+            threads: self.core_threads(),
             psinfo: self.psinfo(),
-            siginfo: None,
+            siginfo: self.fatal.as_ref().and_then(|f| crate::corefile::SigInfo::parse(&f.siginfo)),
             auxv,
             warnings: Vec::new(),
             file_len: 0,
         })
+    }
+
+    /// The threads as a core lists them: the thread held at a fatal
+    /// signal carries it (`cursig`), which makes it the signalled thread.
+    pub fn core_threads(&self) -> Vec<CoreThread> {
+        let fatal = self.fatal.as_ref();
+        self.threads
+            .iter()
+            .map(|t| CoreThread {
+                tid: t.tid,
+                cursig: fatal.filter(|f| f.tid == t.tid).map(|f| f.signo).unwrap_or(0),
+                regs: t.regs,
+            })
+            .collect()
     }
 
     /// `NT_PRPSINFO`'s facts, from `/proc/PID/{stat,status,cmdline}`.
@@ -509,6 +676,9 @@ fn proc_stat_state(stat: &[u8]) -> Option<char> {
 fn wait_stop(tid: u32) -> Result<Option<Option<Signal>>, AttachError> {
     let p = Pid::from_raw(tid as i32);
     let t0 = Instant::now();
+    // Most stops arrive within microseconds: poll fast at first, then back
+    // off (a profiler stops the process many times a second).
+    let mut nap = Duration::from_micros(5);
     loop {
         match waitpid(p, Some(WaitPidFlag::__WALL | WaitPidFlag::WNOHANG)) {
             Ok(WaitStatus::StillAlive) => {
@@ -518,7 +688,8 @@ fn wait_stop(tid: u32) -> Result<Option<Option<Signal>>, AttachError> {
                         msg: format!("thread {tid} did not stop within {}s (uninterruptible sleep?)", STOP_TIMEOUT.as_secs()),
                     });
                 }
-                std::thread::sleep(Duration::from_micros(200));
+                std::thread::sleep(nap);
+                nap = (nap * 2).min(Duration::from_micros(500));
             }
             // PTRACE_INTERRUPT's stop (or a group stop): nothing to re-deliver.
             Ok(WaitStatus::PtraceEvent(..)) => return Ok(Some(None)),

@@ -9,6 +9,7 @@
 use std::io::{BufRead, BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
@@ -18,12 +19,14 @@ use jmdb::lang::repl;
 use jmdb::session::Session;
 use jmdb::target::{AttachOptions, OpenOptions, Target};
 
+mod demos;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "jmdb",
     version,
     about = "A post-mortem debugger for Node.js core files and live processes, with mdb's command language.",
-    override_usage = "jmdb [OPTIONS] [EXECUTABLE] [CORE]\n       jmdb [OPTIONS] -p PID\n       jmdb gcore PID [-o FILE]",
+    override_usage = "jmdb [OPTIONS] [EXECUTABLE] [CORE]\n       jmdb [OPTIONS] -p PID\n       jmdb gcore PID [-o FILE]\n       jmdb profile -p PID [--duration S] [--rate HZ] [-o PREFIX]\n       jmdb demo oom|spin [--batch | -e CMDS] [--dir DIR]",
     args_conflicts_with_subcommands = true,
     disable_help_subcommand = true,
     after_help = "With one file, it is the core; with two, the executable then the core. \
@@ -58,6 +61,47 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Run a workshop story end to end: oom (a server dies of "heap out of
+    /// memory"; jmdb catches the core) or spin (a CPU-bound program: a live
+    /// profile and a core)
+    Demo {
+        #[arg(value_enum)]
+        story: Story,
+        /// Run the story's commands on the core and exit, instead of the prompt
+        #[arg(long)]
+        batch: bool,
+        /// Run these commands on the core and exit (repeatable)
+        #[arg(short = 'e', long = "eval", value_name = "CMDS", allow_hyphen_values = true)]
+        eval: Vec<String>,
+        /// Where the core and the other files go (default ./jmdb-demo-STORY)
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// The node to run (default: $JMDB_NODE, `node` on PATH, else one fetched with npm)
+        #[arg(long, value_name = "PATH")]
+        node: Option<PathBuf>,
+        /// spin: seconds to profile
+        #[arg(long, value_name = "S", default_value_t = 3.0)]
+        duration: f64,
+    },
+    /// Profile a live process: sample its JS and native stack, write folded
+    /// stacks (PREFIX.folded) and a flame graph (PREFIX.svg)
+    Profile {
+        /// The process
+        #[arg(short = 'p', long = "pid", value_name = "PID")]
+        pid: u32,
+        /// Seconds to sample
+        #[arg(long, value_name = "S", default_value_t = 5.0)]
+        duration: f64,
+        /// Samples per second
+        #[arg(long, value_name = "HZ", default_value_t = 99.0)]
+        rate: f64,
+        /// Sample every thread (each stack rooted at [thread name]), not just the main thread
+        #[arg(short = 'a', long = "all-threads")]
+        all_threads: bool,
+        /// Output prefix (default: profile.PID)
+        #[arg(short = 'o', long = "output", value_name = "PREFIX")]
+        output: Option<PathBuf>,
+    },
     /// Write a core file of a live process (attach, write, detach), as ::gcore does
     Gcore {
         /// The process
@@ -69,10 +113,27 @@ enum Command {
     },
 }
 
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum Story {
+    Oom,
+    Spin,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Some(Command::Gcore { pid, output }) = cli.command {
-        return gcore(pid, output, cli.sysroot);
+    match cli.command {
+        Some(Command::Gcore { pid, output }) => return gcore(pid, output, cli.sysroot),
+        Some(Command::Demo { story, batch, eval, dir, node, duration }) => {
+            let o = demos::DemoOptions { batch, eval, dir, node, duration: Duration::from_secs_f64(duration.clamp(0.1, 3600.0)) };
+            return match story {
+                Story::Oom => demos::oom(&o),
+                Story::Spin => demos::spin(&o),
+            };
+        }
+        Some(Command::Profile { pid, duration, rate, all_threads, output }) => {
+            return profile(pid, duration, rate, all_threads, output, cli.sysroot);
+        }
+        None => {}
     }
     let (executable, core) = match (cli.first, cli.second) {
         (Some(exe), Some(core)) => (Some(exe), Some(core)),
@@ -138,19 +199,74 @@ fn main() -> ExitCode {
         }
         let _ = out.flush();
     } else {
-        if !cli.quiet {
-            eprintln!("{}", banner(&s));
-        }
-        let stdout = std::io::stdout();
-        s.lang.shell_inherits_stdio = stdout.is_terminal();
-        let mut out = stdout;
-        if let Err(e) = repl::run(&mut s, &mut out) {
-            eprintln!("jmdb: {e}");
-            return ExitCode::from(1);
-        }
-        return ExitCode::SUCCESS;
+        return interactive(&mut s, cli.quiet);
     }
     if s.failed { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
+/// The interactive prompt, until the user quits.
+fn interactive(s: &mut Session, quiet: bool) -> ExitCode {
+    if !quiet {
+        eprintln!("{}", banner(s));
+    }
+    let stdout = std::io::stdout();
+    s.lang.shell_inherits_stdio = stdout.is_terminal();
+    let mut out = stdout;
+    if let Err(e) = repl::run(s, &mut out) {
+        eprintln!("jmdb: {e}");
+        return ExitCode::from(1);
+    }
+    ExitCode::SUCCESS
+}
+
+/// `jmdb profile -p PID`: sample, write PREFIX.folded and PREFIX.svg, print
+/// a summary.
+fn profile(pid: u32, duration: f64, rate: f64, all_threads: bool, output: Option<PathBuf>, sysroot: Option<PathBuf>) -> ExitCode {
+    if !(rate > 0.0 && rate <= 10_000.0 && duration > 0.0) {
+        eprintln!("jmdb: profile: --rate must be in (0, 10000] and --duration positive");
+        return ExitCode::from(2);
+    }
+    let mut t = match Target::attach(&AttachOptions { pid, sysroot }) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("jmdb: cannot attach: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let v8 = match jmdb::v8::V8::load(&t) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("jmdb: profile: process {pid} has no V8 jmdb can read ({e}); is it node?");
+            return ExitCode::from(2);
+        }
+    };
+    let opts = jmdb::profile::ProfileOptions { duration: Duration::from_secs_f64(duration.min(86_400.0)), rate, all_threads };
+    // Ctrl-C ends sampling early; the profile so far is still written.
+    if let Err(e) = repl::install_interrupt_handler() {
+        eprintln!("jmdb: warning: cannot catch Ctrl-C: {e}");
+    }
+    eprintln!("jmdb: profiling pid {pid} for {duration} s at {rate} Hz ({})", if all_threads { "every thread" } else { "main thread" });
+    let prof = match jmdb::profile::run(&mut t, &v8, &opts, &jmdb::session::INTERRUPTED) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("jmdb: profile: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    drop(t);
+    let prefix = output.unwrap_or_else(|| PathBuf::from(format!("profile.{pid}")));
+    let mut out = std::io::stdout().lock();
+    let _ = demos::print_summary(&prof, &mut out);
+    match demos::write_profile(&prof, &prefix, &format!("jmdb profile -p {pid}")) {
+        Ok((folded, svg)) => {
+            let _ = writeln!(out, "    folded stacks: {}\n    flame graph:   {}", folded.display(), svg.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("jmdb: profile: {}", e.0);
+            ExitCode::from(1)
+        }
+    }
 }
 
 /// `jmdb gcore PID`: attach, write, detach (dropping the target detaches).

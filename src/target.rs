@@ -194,7 +194,40 @@ enum Source {
     /// An mmap of the core file.
     Core(Mmap),
     /// A stopped live process, with the blocks the heap scan has read.
-    Live { proc: Box<LiveProcess>, cache: BlockCache },
+    Live { proc: Box<LiveProcess>, cache: BlockCache, pages: PageCache },
+}
+
+/// Reads at most this long go through the [`PageCache`].
+const PAGE_CACHED_READ: usize = 512;
+const CACHE_PAGE: u64 = 4096;
+/// Most pages kept per stop (16 MB).
+const MAX_CACHED_PAGES: usize = 4096;
+
+/// Pages of a stopped live process read so far, dropped whenever it runs.
+#[derive(Default)]
+struct PageCache {
+    map: std::sync::Mutex<std::collections::HashMap<u64, Arc<[u8]>>>,
+}
+
+impl PageCache {
+    fn get(&self, page: u64) -> Option<Arc<[u8]>> {
+        self.map.lock().ok()?.get(&page).cloned()
+    }
+    fn put(&self, page: u64, data: Vec<u8>) -> Arc<[u8]> {
+        let d: Arc<[u8]> = data.into();
+        if let Ok(mut m) = self.map.lock() {
+            if m.len() >= MAX_CACHED_PAGES {
+                m.clear();
+            }
+            m.insert(page, d.clone());
+        }
+        d
+    }
+    fn clear(&self) {
+        if let Ok(mut m) = self.map.lock() {
+            m.clear();
+        }
+    }
 }
 
 /// How to attach to a live process.
@@ -250,11 +283,18 @@ impl Target {
     /// Attach to a live process and stop it (see [`crate::live`]); it runs
     /// again when the target is dropped.
     pub fn attach(opts: &AttachOptions) -> Result<Target, AttachError> {
-        let mut proc = Box::new(LiveProcess::attach(opts.pid)?);
+        Target::from_live(LiveProcess::attach(opts.pid)?, opts.sysroot.clone())
+    }
+
+    /// A target over a process already attached and stopped (as
+    /// [`LiveProcess::attach_following`] and
+    /// [`LiveProcess::run_until_fatal`] leave it).
+    pub fn from_live(proc: LiveProcess, sysroot: Option<PathBuf>) -> Result<Target, AttachError> {
+        let mut proc = Box::new(proc);
         let core = proc.snapshot()?;
         let cache = BlockCache::new(core.segments.len());
-        let path = PathBuf::from(format!("/proc/{}", opts.pid));
-        Ok(Target::build(path, core, Source::Live { proc, cache }, None, opts.sysroot.clone(), Vec::new()))
+        let path = PathBuf::from(format!("/proc/{}", proc.pid()));
+        Ok(Target::build(path, core, Source::Live { proc, cache, pages: PageCache::default() }, None, sysroot, Vec::new()))
     }
 
     /// The live process, if this target is one.
@@ -273,7 +313,10 @@ impl Target {
     /// reads see a moving target.
     pub fn resume(&mut self) -> Result<(), AttachError> {
         match &mut self.source {
-            Source::Live { proc, .. } => proc.resume(),
+            Source::Live { proc, pages, .. } => {
+                pages.clear();
+                proc.resume()
+            }
             Source::Core(_) => Ok(()),
         }
     }
@@ -283,7 +326,8 @@ impl Target {
     /// the mappings and modules re-read only when `/proc/PID/maps` changed.
     /// Modules that stayed keep their symbol tables.
     pub fn stop(&mut self) -> Result<(), AttachError> {
-        let Source::Live { proc, cache } = &mut self.source else { return Ok(()) };
+        let Source::Live { proc, cache, pages } = &mut self.source else { return Ok(()) };
+        pages.clear();
         proc.stop()?;
         if proc.maps_changed() {
             let core = proc.snapshot()?;
@@ -297,7 +341,7 @@ impl Target {
             self.unwind_cache = Default::default();
             Target::load(self, None, reuse);
         } else {
-            let threads = proc.threads().iter().map(|t| corefile::CoreThread { tid: t.tid, cursig: 0, regs: t.regs }).collect();
+            let threads = proc.core_threads();
             *cache = BlockCache::new(self.core.segments.len());
             self.core.threads = threads;
             self.threads = thread_list(&self.core);
@@ -559,6 +603,36 @@ impl Target {
 
     /// Read from a live process, segment by segment so that a failure
     /// names the mapping's state.
+    /// A small read through the page cache: stack walks and object
+    /// decoding read a few words at a time from the same pages, and each
+    /// uncached read would be a system call.
+    fn live_read_paged(&self, proc: &LiveProcess, pages: &PageCache, addr: u64, buf: &mut [u8]) -> Result<(), MemError> {
+        let mut done = 0usize;
+        while done < buf.len() {
+            let a = addr.checked_add(done as u64).ok_or(MemError::Unmapped { addr: u64::MAX })?;
+            let page = a & !(CACHE_PAGE - 1);
+            let within = (a - page) as usize;
+            let n = (CACHE_PAGE as usize - within).min(buf.len() - done);
+            let data = match pages.get(page) {
+                Some(d) => d,
+                None => {
+                    let mut d = vec![0u8; CACHE_PAGE as usize];
+                    // A page that straddles the end of what can be read:
+                    // read just what was asked for, uncached.
+                    if self.live_read(proc, page, &mut d).is_err() {
+                        self.live_read(proc, a, &mut buf[done..done + n])?;
+                        done += n;
+                        continue;
+                    }
+                    pages.put(page, d)
+                }
+            };
+            buf[done..done + n].copy_from_slice(&data[within..within + n]);
+            done += n;
+        }
+        Ok(())
+    }
+
     fn live_read(&self, proc: &LiveProcess, addr: u64, buf: &mut [u8]) -> Result<(), MemError> {
         let mut done = 0usize;
         while done < buf.len() {
@@ -828,14 +902,17 @@ impl Target {
                 let start = (seg.offset + off) as usize;
                 core_data.get(start..start + len)
             }
-            Source::Live { proc, cache } => cache.slice(proc, i, seg, addr, len),
+            Source::Live { proc, cache, .. } => cache.slice(proc, i, seg, addr, len),
         }
     }
 }
 
 impl Memory for Target {
     fn read(&self, addr: u64, buf: &mut [u8]) -> Result<(), MemError> {
-        if let Source::Live { proc, .. } = &self.source {
+        if let Source::Live { proc, pages, .. } = &self.source {
+            if buf.len() <= PAGE_CACHED_READ {
+                return self.live_read_paged(proc, pages, addr, buf);
+            }
             return self.live_read(proc, addr, buf);
         }
         let mut done = 0usize;

@@ -67,6 +67,47 @@ pub struct V8 {
     pub ver: layout::Ver,
     /// V8's bytecode lengths, read from the binary on first use.
     bytecode_sizes: std::sync::OnceLock<Result<bytecode::Sizes, String>>,
+    /// Line tables computed from script sources.
+    pub line_ends_cache: LineEndsCache,
+}
+
+/// Line tables jmdb computed from a script's source (V8 had not), keyed by
+/// (Script, source String, source length) addresses. In a core nothing
+/// moves, so the key is exact. A live process sampled across stops
+/// ([`crate::profile`]) may move objects between stops: a moved script or
+/// source has a new address (a miss); a stale hit would need another
+/// script and another source of the same length to land at both old
+/// addresses, which a compacting GC does not do to live scripts.
+#[derive(Debug, Default)]
+pub struct LineEndsCache {
+    map: std::sync::Mutex<std::collections::HashMap<LineEndsKey, std::sync::Arc<[i64]>>>,
+}
+
+/// (Script, source String, source length).
+type LineEndsKey = (u64, u64, u64);
+
+/// Most line tables kept.
+const MAX_LINE_TABLES: usize = 4096;
+
+impl LineEndsCache {
+    pub fn get(&self, key: (u64, u64, u64)) -> Option<std::sync::Arc<[i64]>> {
+        self.map.lock().ok()?.get(&key).cloned()
+    }
+    pub fn put(&self, key: (u64, u64, u64), ends: &[i64]) {
+        if let Ok(mut m) = self.map.lock() {
+            if m.len() >= MAX_LINE_TABLES {
+                m.clear();
+            }
+            m.insert(key, ends.into());
+        }
+    }
+}
+
+impl Clone for LineEndsCache {
+    /// A clone starts empty: cheap, and never shares a stale table.
+    fn clone(&self) -> Self {
+        LineEndsCache::default()
+    }
 }
 
 impl V8 {
@@ -90,7 +131,7 @@ impl V8 {
         let ver = meta.version.map(layout::ver).unwrap_or(0);
         let layout = Layout::resolve(&meta, ver);
         let types = Types::load(&meta);
-        Ok(V8 { meta, layout, types, ver, bytecode_sizes: Default::default() })
+        Ok(V8 { meta, layout, types, ver, bytecode_sizes: Default::default(), line_ends_cache: Default::default() })
     }
 
     /// `12.4.254.21`, or `unknown`.

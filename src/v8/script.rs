@@ -167,8 +167,17 @@ pub fn line_ends(h: &Heap, script: u64) -> Result<LineEnds, V8Error> {
             return Ok(LineEnds { ends, from_heap: true });
         }
     }
+    // Computing means reading the whole source: done once per script and
+    // kept (see [`super::LineEndsCache`] for why the key is safe).
+    let src_str = h.field(script, &h.v8.layout.script_source)?;
+    let key = (script, src_str, super::string::string_length(h, src_str).unwrap_or(u64::MAX));
+    if let Some(ends) = h.v8.line_ends_cache.get(key) {
+        return Ok(LineEnds { ends: ends.to_vec(), from_heap: false });
+    }
     let src = script_source(h, script)?;
-    Ok(LineEnds { ends: compute_line_ends(&src), from_heap: false })
+    let ends = compute_line_ends(&src);
+    h.v8.line_ends_cache.put(key, &ends);
+    Ok(LineEnds { ends, from_heap: false })
 }
 
 /// 1-based (line, column) of source position `pos` of `script`.
