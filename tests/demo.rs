@@ -86,6 +86,9 @@ fn demo_oom_batch() {
     let (oom, to_json, stringify, read) =
         (pos("FatalProcessOutOfMemory"), pos("js:     Buffer.toJSON (node:buffer:"), pos("Builtin_JsonStringify"), pos(&on_read));
     assert!(oom < to_json && to_json < stringify && stringify < read, "frames out of order:\n{}", stack.join("\n"));
+    // The C++ builtin's exit frame, named as node names it.
+    let exit = pos("js:     JSON.stringify (<anonymous>)  [cfi builtin exit]");
+    assert!(stringify < exit && exit < read, "frames out of order:\n{}", stack.join("\n"));
 
     // The Buffer the callback got: the whole file, found by
     // ::findjsobjects and by the frame's argument, bytes and all.

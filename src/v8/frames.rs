@@ -89,6 +89,9 @@ pub enum Kind {
     Turbofan,
     /// A builtin with JavaScript linkage (`Array.prototype.forEach`...).
     Builtin(String),
+    /// A C++ builtin called from JavaScript (`JSON.stringify`): a
+    /// BuiltinExitFrame, whose target function and receiver are read.
+    BuiltinExit,
     /// A typed V8 frame: its frametype name (`ExitFrame`, `EntryFrame`...).
     Typed(String),
     /// C/C++ code.
@@ -108,13 +111,14 @@ impl Kind {
             Kind::Maglev => "maglev".into(),
             Kind::Turbofan => "turbofan".into(),
             Kind::Builtin(b) => format!("builtin {b}"),
+            Kind::BuiltinExit => "builtin exit".into(),
             Kind::Typed(t) => t.strip_suffix("Frame").unwrap_or(t).to_lowercase(),
             Kind::Native => "native".into(),
             Kind::Unknown(_) => "unknown".into(),
         }
     }
     pub fn is_js(&self) -> bool {
-        matches!(self, Kind::Interpreted | Kind::Baseline | Kind::BaselineOrOsr | Kind::Optimized | Kind::Maglev | Kind::Turbofan | Kind::Builtin(_))
+        matches!(self, Kind::Interpreted | Kind::Baseline | Kind::BaselineOrOsr | Kind::Optimized | Kind::Maglev | Kind::Turbofan | Kind::Builtin(_) | Kind::BuiltinExit)
     }
 }
 
@@ -239,6 +243,11 @@ fn decode_v8_frame(h: &Heap, fp: u64, code: &CodeAt, pc: u64) -> Result<(Kind, O
     let l = &h.v8.layout;
     let marker = stack_word(h, fp, l.off_fp_context.get()?)?;
     if let Some(name) = marker_type(h, marker) {
+        if name == "BuiltinExitFrame"
+            && let Ok(js) = builtin_exit(h, fp)
+        {
+            return Ok((Kind::BuiltinExit, Some(js)));
+        }
         return Ok((Kind::Typed(name), None));
     }
     if !h.is_heap_object(marker) {
@@ -311,6 +320,50 @@ fn apply_baseline(h: &Heap, js: &mut JsFrame, c: &CodeInfo, ba: u64, pc: u64) {
         }
         Err(e) => js.note = Some(format!("baseline code: bytecode offset {off}: {e}")),
     }
+}
+
+/// A BuiltinExitFrame as the JS frame node prints (`JSON.stringify
+/// (<anonymous>)`): its target function, receiver and arguments.
+fn builtin_exit(h: &Heap, fp: u64) -> Result<JsFrame, V8Error> {
+    let l = &h.v8.layout;
+    let func = stack_word(h, fp, l.builtin_exit_target.get()?)?;
+    if !function::is_function(h, func) {
+        return Err(V8Error::bad(fp, "builtin exit frame", format!("its target slot holds {func:#x}, not a function")));
+    }
+    let info = function::function_info(h, func)?;
+    let recv_off = l.builtin_exit_receiver.get()?;
+    let receiver = stack_word(h, fp, recv_off).ok();
+    // argc counts the receiver and the frame's extra slots too.
+    let extra = l.builtin_exit_extra_args.get()? + 1;
+    let argc = stack_word(h, fp, l.builtin_exit_argc.get()?)
+        .ok()
+        .filter(|v| h.is_smi(*v))
+        .map(|v| h.smi_value(v))
+        .filter(|&n| n >= extra && n <= MAX_ARGC as i64)
+        .map(|n| (n - extra) as u64);
+    let mut args = Vec::new();
+    for i in 0..argc.unwrap_or(0).min(MAX_ARGS) {
+        match stack_word(h, fp, recv_off + 8 * (i as i64 + 1)) {
+            Ok(v) => args.push(v),
+            Err(_) => break,
+        }
+    }
+    Ok(JsFrame {
+        function: func,
+        info,
+        receiver,
+        args,
+        argc,
+        bytecode: None,
+        bytecode_offset: None,
+        script: None,
+        file: String::new(),
+        position: None,
+        note: Some("builtin".into()),
+        code: None,
+        inlined: Vec::new(),
+        is_inlined: false,
+    })
 }
 
 fn decode_js(h: &Heap, fp: u64, func: u64, info: FunctionInfo, kind: &Kind, bytecode: Option<u64>) -> Result<JsFrame, V8Error> {
@@ -648,6 +701,11 @@ fn lookup_data(h: &Heap, obj: u64, key: &str) -> Option<u64> {
 /// or anonymous; then the `constructor` property found on its prototype
 /// chain (an `Object.create(Gadget.prototype)` object is a `Gadget`).
 fn callsite_type_name(h: &Heap, recv: u64) -> String {
+    // An own @@toStringTag names namespace objects (JSON, Math, Atomics),
+    // as V8's JSReceiver::GetConstructorName looks at it first.
+    if let Some(tag) = own_to_string_tag(h, recv) {
+        return tag;
+    }
     let base = super::object::constructor_name(h, recv).unwrap_or_default();
     // The map's constructor only names objects made with new.target ==
     // the constructor (not derived-class instances) and not prototypes.
@@ -841,4 +899,13 @@ pub fn call_site_name(h: &Heap, func: u64, receiver: u64, construct: bool) -> Re
         is_inlined: false,
     };
     Ok(node_name(h, &js, construct))
+}
+
+/// An object's own `Symbol.toStringTag` data property, if a string.
+fn own_to_string_tag(h: &Heap, obj: u64) -> Option<String> {
+    let ps = super::object::properties(h, obj, 4096).ok()?;
+    let p = ps.list.iter().find(|p| p.is_symbol && p.name == "Symbol(Symbol.toStringTag)")?;
+    let super::object::PropValue::Data(v) = p.value else { return None };
+    let s = super::string::read_string(h, v, 256).ok()?;
+    (!s.text.is_empty()).then_some(s.text)
 }

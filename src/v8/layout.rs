@@ -450,6 +450,16 @@ layout_table! {
     off_fp_bytecode_array: ["off_fp_bytecode_array"];
     off_fp_bytecode_offset: ["off_fp_bytecode_offset"];
     /// The argument count (with the receiver), a raw intptr below the function.
+    /// A BuiltinExitFrame (a C++ builtin called from JS: JSON.stringify,
+    /// Array.prototype.join...): the target JSFunction, the argc Smi, and
+    /// the receiver (a padding slot sits before it until V8 14).
+    builtin_exit_target: [] ; (ALL.0, ALL.1, 24, "src/execution/frame-constants.h BuiltinExitFrameConstants; checked on the Node 18-26 demo oom cores (JSON.stringify)");
+    builtin_exit_argc: [] ; (ALL.0, ALL.1, 32, "as builtin_exit_target");
+    /// What that argc counts besides the receiver and the arguments:
+    /// new_target, target, argc and the padding (BuiltinArguments::kNumExtraArgs);
+    /// argc is 8 for a 3-parameter call on Node 22, 7 on Node 26.
+    builtin_exit_extra_args: [] ; (0, 1399, 4, "src/builtins/builtins-utils.h BuiltinArguments::kNumExtraArgs; checked on the Node 18-24 demo oom cores"), (1400, 9999, 3, "as above, without the padding slot (V8 14); checked on the Node 26 demo oom core");
+    builtin_exit_receiver: [] ; (0, 1399, 48, "as builtin_exit_target: padding at 40 until V8 13"), (1400, 9999, 40, "as builtin_exit_target: no padding in V8 14 (Node 26)");
     off_fp_argc: [] ; (ALL.0, ALL.1, -24, "src/execution/frame-constants.h: StandardFrameConstants::kArgCOffset; checked on Node 18-26 cores");
     /// A typed frame's marker at off_fp_context is `type << 1` as a raw
     /// intptr (a heap pointer there means a JS frame's context).
