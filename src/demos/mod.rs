@@ -53,7 +53,7 @@ pub const OOM_SCRIPT: &[&str] = &[
     "::jsstack -v -f onRead",
     "::findjsobjects -c Buffer | ::findjsobjects | ::jsprint ! cut -c1-72",
     "::findjsobjects -c Buffer | ::findjsobjects | ::nodebuffer",
-    "::findjsobjects ! grep ' Array$' | sort -n -k3 | tail -2",
+    "::findjsobjects ! grep ' Array$' | sort -n -k4 | tail -2",
 ];
 /// The commands the spin demo runs on its core in batch mode.
 pub const SPIN_SCRIPT: &[&str] = &["::status", "::jsstack"];

@@ -243,8 +243,12 @@ fn decode_v8_frame(h: &Heap, fp: u64, code: &CodeAt, pc: u64) -> Result<(Kind, O
     let l = &h.v8.layout;
     let marker = stack_word(h, fp, l.off_fp_context.get()?)?;
     if let Some(name) = marker_type(h, marker) {
+        // A C++ builtin (JSON.stringify) is a frame of node's stack
+        // traces; an API function (process.abort, a native addon's
+        // method) called through HandleApiCall is not, as V8 hides it.
         if name == "BuiltinExitFrame"
             && let Ok(js) = builtin_exit(h, fp)
+            && !js.info.sfi.api
         {
             return Ok((Kind::BuiltinExit, Some(js)));
         }
