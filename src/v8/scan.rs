@@ -793,10 +793,18 @@ impl<'a> Young<'a> {
     }
 }
 
-/// Find every JS object in the heap.
-pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
-    let t0 = Instant::now();
+/// The memory a scan reads, as (start, end) extents: the object areas of
+/// the V8 pages found, or every 256 KiB chunk of the heap ranges when no
+/// page layout stands out. For benchmarks (a plain read of the same bytes
+/// is the scan's physical limit).
+pub fn scanned_extents(h: &Heap) -> Result<Vec<(u64, u64)>, V8Error> {
     let p = Params::new(h)?;
+    Ok(chunks_to_scan(&p, *h).0)
+}
+
+/// The chunks to scan, the page header size when pages were recognised,
+/// and the number of ranges read and left out.
+fn chunks_to_scan(p: &Params, h: Heap) -> (Vec<(u64, u64)>, Option<u64>, Vec<Range>, usize) {
     let (ranges, skipped) = heap_ranges(h.t);
     // 256 KiB-aligned chunks (V8 pages start on such boundaries).
     let mut chunks: Vec<(u64, u64)> = Vec::new();
@@ -808,12 +816,20 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
             a = next;
         }
     }
-    let mut page_header = None;
+    match find_pages(p, h, &chunks) {
+        Some((pages, header)) => (pages, Some(header), ranges, skipped),
+        None => (chunks, None, ranges, skipped),
+    }
+}
+
+/// Find every JS object in the heap.
+pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
+    let t0 = Instant::now();
+    let p = Params::new(h)?;
+    let (chunks, page_header, ranges, skipped) = chunks_to_scan(&p, *h);
     // Young-generation pages, by their page base.
     let mut young_pages: AddrSet = AddrSet::default();
-    if let Some((pages, header)) = find_pages(&p, *h, &chunks) {
-        chunks = pages;
-        page_header = Some(header);
+    if let Some(header) = page_header {
         if let (Some(off), Some(mask)) = (h.v8.layout.page_flags.value, h.v8.layout.page_young_mask.value) {
             for &(a, _) in &chunks {
                 let base = a - header;
