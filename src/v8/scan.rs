@@ -433,9 +433,10 @@ fn round8(n: u64) -> u64 {
 }
 
 /// Scan one chunk `[base, base + bytes.len())`.
-fn scan_chunk(p: &Params, h: Heap, base: u64, bytes: &[u8], young: bool) -> ChunkOut {
-    let r = Reader { t: h.t, base, bytes };
-    let mut maps = Maps::new(p, h);
+/// `maps` is shared by the chunks one worker scans: what it caches is a
+/// fact of the core, the same from any chunk.
+fn scan_chunk(p: &Params, maps: &mut Maps, base: u64, bytes: &[u8], young: bool) -> ChunkOut {
+    let r = Reader { t: maps.h.t, base, bytes };
     let mut out = ChunkOut::default();
     let end = base + bytes.len() as u64;
     let mut free_until = 0u64;
@@ -553,9 +554,8 @@ const MAX_HEADER: u64 = 16 << 10;
 
 /// Offset of the first map word in the chunk at `c` (256 KiB-aligned), if
 /// one is within [`MAX_HEADER`] bytes.
-fn first_map_offset(p: &Params, h: Heap, c: u64, bytes: &[u8]) -> Option<u64> {
-    let r = Reader { t: h.t, base: c, bytes };
-    let mut maps = Maps::new(p, h);
+fn first_map_offset(p: &Params, maps: &mut Maps, c: u64, bytes: &[u8]) -> Option<u64> {
+    let r = Reader { t: maps.h.t, base: c, bytes };
     let n = bytes.len().min(MAX_HEADER as usize);
     (0..n / 8).map(|i| i as u64 * 8).find(|&o| r.u64(c + o).is_some_and(|w| p.is_ptr(w) && maps.shape(&r, w).is_some()))
 }
@@ -573,7 +573,7 @@ fn find_pages(p: &Params, h: Heap, chunks: &[(u64, u64)]) -> Option<(Vec<(u64, u
     let firsts: Vec<(u64, u64, Option<u64>)> = chunks
         .par_iter()
         .filter(|(a, _)| a % CHUNK == 0)
-        .map(|&(a, b)| (a, b, h.t.core_slice(a, (b - a) as usize).and_then(|bytes| first_map_offset(p, h, a, bytes))))
+        .map_init(|| Maps::new(p, h), |maps, &(a, b)| (a, b, h.t.core_slice(a, (b - a) as usize).and_then(|bytes| first_map_offset(p, maps, a, bytes))))
         .collect();
     let mut hist: HashMap<u64, usize> = HashMap::new();
     for (_, _, o) in &firsts {
@@ -626,6 +626,38 @@ const MICROTASK_TYPES: [&str; 5] = [
 /// below the stack pointer.
 const RED_ZONE: u64 = 128;
 
+/// A set of pages with a direct-mapped bit filter in front: the liveness
+/// pass tests every pointer-like word of the heap against the young pages,
+/// and nearly all point elsewhere; one bit test rejects them, where hashing
+/// each cost a fifth of the whole scan.
+struct PageFilter<'a> {
+    set: &'a AddrSet,
+    bits: Vec<u64>,
+}
+
+impl<'a> PageFilter<'a> {
+    const BITS: u64 = 1 << 12;
+
+    fn new(set: &'a AddrSet) -> PageFilter<'a> {
+        let mut bits = vec![0u64; (Self::BITS / 64) as usize];
+        for page in set {
+            let k = Self::slot(*page);
+            bits[k / 64] |= 1 << (k % 64);
+        }
+        PageFilter { set, bits }
+    }
+
+    fn slot(page: u64) -> usize {
+        ((page / CHUNK) % Self::BITS) as usize
+    }
+
+    /// Is `page` (a 256 KiB-aligned address) in the set?
+    fn contains(&self, page: u64) -> bool {
+        let k = Self::slot(page);
+        self.bits[k / 64] >> (k % 64) & 1 == 1 && self.set.contains(&page)
+    }
+}
+
 /// Most objects traced in the young generation (bounds the work on a
 /// corrupt core).
 const MAX_YOUNG_TRACE: usize = 1 << 26;
@@ -659,11 +691,11 @@ impl<'a> Young<'a> {
     }
 
     /// Young object starts that `words` point at.
-    fn hits(&self, pages: &AddrSet, bytes: &[u8], skip: &[(u64, u64)], base: u64, out: &mut Vec<usize>) {
+    fn hits(&self, pages: &PageFilter, bytes: &[u8], skip: &[(u64, u64)], base: u64, out: &mut Vec<usize>) {
         let mut s = 0;
         for (i, c) in bytes.chunks_exact(8).enumerate() {
             let w = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
-            if !self.p.is_ptr(w) || !pages.contains(&(w & !(CHUNK - 1))) {
+            if !self.p.is_ptr(w) || !pages.contains(w & !(CHUNK - 1)) {
                 continue;
             }
             let at = base + i as u64 * 8;
@@ -682,6 +714,7 @@ impl<'a> Young<'a> {
     /// Untagged starts of the live young objects.
     fn live(&self, pages: &[(u64, u64)], tails: &[(u64, u64)], young: &AddrSet, mut free: Vec<(u64, u64)>, ctl: &ScanControl) -> Result<AddrSet, ScanError> {
         free.sort();
+        let young_filter = &PageFilter::new(young);
         let page_set: AddrSet = pages.iter().map(|(a, _)| a & !(CHUNK - 1)).collect();
         // Roots: old pages (minus free space), then all other writable memory.
         let mut regions: Vec<(u64, u64)> = pages.iter().filter(|(a, _)| !young.contains(&(a & !(CHUNK - 1)))).copied().collect();
@@ -738,7 +771,7 @@ impl<'a> Young<'a> {
             .flat_map_iter(|&(a, b)| {
                 let mut out = Vec::new();
                 if let Some(bytes) = self.t.core_slice(a, (b - a) as usize) {
-                    self.hits(young, bytes, &[], a, &mut out);
+                    self.hits(young_filter, bytes, &[], a, &mut out);
                 }
                 out.into_iter().filter(|k| self.task[*k])
             })
@@ -753,7 +786,7 @@ impl<'a> Young<'a> {
                 if let Some(bytes) = self.t.core_slice(a, (b - a) as usize) {
                     let i = free.partition_point(|f| f.1 <= a);
                     let j = free.partition_point(|f| f.0 < b);
-                    self.hits(young, bytes, &free[i..j.max(i)], a, &mut out);
+                    self.hits(young_filter, bytes, &free[i..j.max(i)], a, &mut out);
                 }
                 out
             })
@@ -780,7 +813,7 @@ impl<'a> Young<'a> {
             // The body, after the map word.
             if let Some(bytes) = self.t.core_slice(a + 8, (e - a - 8) as usize) {
                 found.clear();
-                self.hits(young, bytes, &[], a + 8, &mut found);
+                self.hits(young_filter, bytes, &[], a + 8, &mut found);
                 for &n in &found {
                     if !marked[n] {
                         marked[n] = true;
@@ -793,10 +826,26 @@ impl<'a> Young<'a> {
     }
 }
 
-/// Find every JS object in the heap.
-pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
-    let t0 = Instant::now();
+/// The memory a scan reads, as (start, end) extents: the object areas of
+/// the V8 pages found, or every 256 KiB chunk of the heap ranges when no
+/// page layout stands out. For benchmarks (a plain read of the same bytes
+/// is the scan's physical limit).
+pub fn scanned_extents(h: &Heap) -> Result<Vec<(u64, u64)>, V8Error> {
     let p = Params::new(h)?;
+    Ok(chunks_to_scan(&p, *h).chunks)
+}
+
+/// What a scan reads.
+struct Plan {
+    chunks: Vec<(u64, u64)>,
+    /// The page header size, when pages were recognised.
+    page_header: Option<u64>,
+    ranges: Vec<Range>,
+    /// Ranges left out.
+    skipped: usize,
+}
+
+fn chunks_to_scan(p: &Params, h: Heap) -> Plan {
     let (ranges, skipped) = heap_ranges(h.t);
     // 256 KiB-aligned chunks (V8 pages start on such boundaries).
     let mut chunks: Vec<(u64, u64)> = Vec::new();
@@ -808,18 +857,26 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
             a = next;
         }
     }
-    let mut page_header = None;
+    match find_pages(p, h, &chunks) {
+        Some((pages, header)) => Plan { chunks: pages, page_header: Some(header), ranges, skipped },
+        None => Plan { chunks, page_header: None, ranges, skipped },
+    }
+}
+
+/// Find every JS object in the heap.
+pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
+    let t0 = Instant::now();
+    let p = Params::new(h)?;
+    let Plan { chunks, page_header, ranges, skipped } = chunks_to_scan(&p, *h);
     // Young-generation pages, by their page base.
     let mut young_pages: AddrSet = AddrSet::default();
-    if let Some((pages, header)) = find_pages(&p, *h, &chunks) {
-        chunks = pages;
-        page_header = Some(header);
-        if let (Some(off), Some(mask)) = (h.v8.layout.page_flags.value, h.v8.layout.page_young_mask.value) {
-            for &(a, _) in &chunks {
-                let base = a - header;
-                if h.t.read_u64(base.wrapping_add(off as u64)).is_ok_and(|f| f & mask as u64 != 0) {
-                    young_pages.insert(base);
-                }
+    if let Some(header) = page_header
+        && let (Some(off), Some(mask)) = (h.v8.layout.page_flags.value, h.v8.layout.page_young_mask.value)
+    {
+        for &(a, _) in &chunks {
+            let base = a - header;
+            if h.t.read_u64(base.wrapping_add(off as u64)).is_ok_and(|f| f & mask as u64 != 0) {
+                young_pages.insert(base);
             }
         }
     }
@@ -829,12 +886,12 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
     let yp = &young_pages;
     let outs: Vec<Option<ChunkOut>> = chunks
         .par_iter()
-        .map(|&(a, b)| {
+        .map_init(|| Maps::new(&p, hh), |maps, &(a, b)| {
             if ctl.interrupt.is_some_and(|f| f.load(Ordering::Relaxed)) {
                 return None;
             }
             let bytes = hh.t.core_slice(a, (b - a) as usize)?;
-            let o = scan_chunk(&p, hh, a, bytes, yp.contains(&(a & !(CHUNK - 1))));
+            let o = scan_chunk(&p, maps, a, bytes, yp.contains(&(a & !(CHUNK - 1))));
             let d = done.fetch_add(b - a, Ordering::Relaxed) + (b - a);
             if let Some(cb) = ctl.progress {
                 cb(ScanProgress { done_bytes: d, total_bytes: total, elapsed: t0.elapsed() });
@@ -863,9 +920,21 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
     // drop them, or move them to garbage.
     if !overhang.is_empty() {
         overhang.sort();
+        // The furthest end of the extents up to each: an object beyond it
+        // is inside none of them (nearly all are), without the walk back.
+        let reach: Vec<u64> = overhang
+            .iter()
+            .scan(0u64, |m, o| {
+                *m = (*m).max(o.1);
+                Some(*m)
+            })
+            .collect();
         let inside = |addr: u64| -> Option<bool> {
             let a = addr - p.tag;
             let i = overhang.partition_point(|(s, _, _)| *s < a);
+            if i == 0 || reach[i - 1] <= a {
+                return None;
+            }
             overhang[..i].iter().rev().take(64).find(|(s, e, _)| *s < a && a < *e).map(|(_, _, free)| *free)
         };
         let mut kept = Vec::with_capacity(res.objects.len());
@@ -1173,7 +1242,7 @@ enum Part {
 pub fn group(h: &Heap, s: &HeapScan) -> Findings {
     let t0 = Instant::now();
     // What each map says, once per map (the first object of it asks).
-    let mut firsts: HashMap<u64, u64> = HashMap::new();
+    let mut firsts: AddrMap<u64> = AddrMap::default();
     for f in &s.objects {
         firsts.entry(f.map).or_insert(f.addr);
     }
@@ -1216,7 +1285,8 @@ pub fn group(h: &Heap, s: &HeapScan) -> Findings {
             None => Part::Key(Key { constructor: 0, props: empty, array_len: None }),
         })
         .collect();
-    let mut index: HashMap<Key, u32> = HashMap::new();
+    // A cheap hasher: one lookup per object (neighbours rarely share a key).
+    let mut index: HashMap<Key, u32, std::hash::BuildHasherDefault<AddrHasher>> = HashMap::default();
     let mut keys: Vec<Key> = Vec::new();
     let mut ix: Vec<u32> = Vec::with_capacity(s.objects.len());
     let mut unreadable = 0u64;
