@@ -1390,7 +1390,7 @@ pub fn containing_object(h: &Heap, addr: u64, page_header: u64) -> Result<Option
         if !(p.is_ptr(first_word) && maps.shape(&r, first_word).is_some()) {
             continue;
         }
-        let out = scan_chunk(&p, *h, start, bytes, true);
+        let out = scan_chunk(&p, &mut maps, start, bytes, true);
         let objs = &out.young_objs;
         let i = objs.partition_point(|o| o.0 <= addr);
         if i == 0 {
