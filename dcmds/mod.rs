@@ -2,13 +2,15 @@
 //! lives in its record, beside its handler.
 //!
 //! - [`meta`]: `::help`, `::dcmds`, `::formats`, `::eval`, `::walk`, `$q`.
-//! - [`process`]: `::status`, `$m`/`::mappings`.
+//! - [`process`]: `::status`, `$m`/`::mappings`, `::gcore`.
 //! - [`stack`]: `$C`, `$c`, `::stack`, `::threads`, `::thread`, `$r`/`::regs`.
 //! - [`symbols`]: `::nm`, `::whatis`.
 //! - [`dis`]: `::dis`.
 //! - [`v8`]: `::v8metadata` and the V8 internals family.
 //! - [`jsfunc`]: `::jsfunction`, `::jssource`, `::jsclosure`, `::v8context`, `::v8scopeinfo`.
 //! - [`findjsobjects`]: `::findjsobjects`, the heap scan.
+//! - [`js`]: `::jsprint`, `::jsconstructor`, `::jsarray`, `::nodebuffer`.
+//! - [`jsstack`]: `::jsstack`, `::jsframe`.
 //! - [`node`]: `::nodeinfo`, `::nodeenvs`, `::nodehandles`, `::noderequests`, `::jserror`.
 //! - [`refs`]: `::jsfindrefs`, `::jsretainers`, `::v8whatis`, `::jsfunctions`.
 
