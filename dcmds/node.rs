@@ -733,3 +733,19 @@ fn call_site_text(h: &Heap, cs: &collections::CallSite) -> String {
     };
     if name.is_empty() { loc } else { format!("{name} ({loc})") }
 }
+
+/// The JS objects of every Environment's libuv handles and requests (roots
+/// for ::jsretainers: native code holds them); empty when there are none.
+pub(crate) fn wrap_objects(s: &mut Session) -> Vec<u64> {
+    let Ok(envs) = envs(s) else { return Vec::new() };
+    let Ok(h) = s.heap() else { return Vec::new() };
+    let mut out = Vec::new();
+    for e in &envs {
+        for q in [Queue::Handles, Queue::Requests] {
+            if let Ok(l) = node::wraps(&h, e.addr, q) {
+                out.extend(l.wraps.iter().filter_map(|w| w.object));
+            }
+        }
+    }
+    out
+}

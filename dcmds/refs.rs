@@ -150,14 +150,16 @@ DESCRIPTION
   global proxy), script contexts (a script's top-level let and const),
   and every object a word of a thread's live stack points at (shown as
   `[stack of thread N]`: locals, arguments and `this` of the frames, and
-  whatever native code keeps there).
+  whatever native code keeps there), and in a Node.js process the JS
+  objects of its libuv handles and requests, which native code holds
+  (shown as `[node handle]`, as ::nodehandles lists them).
 
   The search goes breadth first backwards over the reverse-reference
   index (see ::jsfindrefs), so the first chains found are the shortest;
   several chains end at different roots. It is bounded by maxdepth
   references and by a million objects visited, and is safe on cycles.
-  References from native memory (Node's persistent handles, V8's handle
-  scopes) are not indexed: an object only they hold has no chain.
+  Other references from native memory (other persistent handles, V8's
+  handle scopes) are not indexed: an object only they hold has no chain.
 
   Into a pipe, the roots' addresses are printed.
 
@@ -244,7 +246,7 @@ pub(crate) fn index(s: &mut Session) -> Result<(Arc<Findings>, Arc<RefIndex>), D
         return Ok((f, ix.clone()));
     }
     let t0 = Instant::now();
-    let ix = {
+    let mut ix = {
         let h = s.heap()?;
         let stop = || INTERRUPTED.load(std::sync::atomic::Ordering::Relaxed);
         refs::build(&h, &f, &stop).map_err(|e| match e {
@@ -252,6 +254,9 @@ pub(crate) fn index(s: &mut Session) -> Result<(Arc<Findings>, Arc<RefIndex>), D
             ScanError::V8(e) => e.into(),
         })?
     };
+    // Node's libuv handles and requests hold their JS objects through
+    // persistent handles: roots too (none when this is not Node).
+    ix.add_roots(super::node::wrap_objects(s).into_iter().map(|o| (o, Root::Handle)));
     if t0.elapsed().as_secs_f64() > 1.0 {
         s.warn(&format!("jsfindrefs: indexed {} references in {:.1} s", ix.len(), t0.elapsed().as_secs_f64()));
     }
@@ -453,6 +458,7 @@ fn root_name(r: Root) -> String {
         Root::Global => "the global object".into(),
         Root::ScriptContext => "a script context".into(),
         Root::Stack(n) => format!("stack of thread {n}"),
+        Root::Handle => "held by a Node.js handle or request (native code)".into(),
     }
 }
 
@@ -481,6 +487,7 @@ fn jsretainers(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdRe
         }
         let prefix = match root {
             Root::Stack(n) => Some(format!("[stack of thread {n}]")),
+            Root::Handle => Some("[node handle]".into()),
             _ => None,
         };
         if path.is_empty() {

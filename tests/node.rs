@@ -50,6 +50,13 @@ fn handles_and_requests_are_the_ones_node_listed() {
         assert_eq!(types, c.expected_list("active_requests"), "{}:\n{out}", c.name());
         assert!(out.contains("callback: onFifoOpen (") && out.contains("handles.js:"), "{}:\n{out}", c.name());
 
+        // Retainers: the server is held by its libuv handle (a root: native
+        // code holds the TCP wrap's JS object).
+        let server = jmdb(&c, "::findjsobjects -c Server");
+        let server = server.lines().next().unwrap_or_else(|| panic!("{}: no Server group", c.name()));
+        let ret = jmdb(&c, &format!("{server}::jsretainers -n 5"));
+        assert!(ret.lines().any(|l| l == "[node handle] -> TCP.Symbol(owner_symbol)"), "{}:\n{ret}", c.name());
+
         let envs = jmdb(&c, "::nodeenvs");
         assert_eq!(envs.lines().count(), 2, "{}: one Environment:\n{envs}", c.name());
         assert!(envs.lines().nth(1).unwrap().ends_with(&format!("(tid {})", c.side("pid").unwrap())), "{}:\n{envs}", c.name());

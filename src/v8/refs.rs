@@ -218,6 +218,9 @@ pub enum Root {
     ScriptContext,
     /// A word of a thread's live stack (1-based thread number).
     Stack(usize),
+    /// An object native code holds through a persistent handle (the
+    /// embedder's: Node's libuv handle and request wrappers).
+    Handle,
 }
 
 /// Counters for `-v`.
@@ -903,6 +906,16 @@ impl RefIndex {
     pub fn name(&self, id: u32) -> String {
         let names = self.names.inner.lock().unwrap_or_else(|x| x.into_inner());
         names.1.get(id as usize).cloned().unwrap_or_else(|| "?".into())
+    }
+
+    /// Add roots the embedder knows of (objects its persistent handles
+    /// hold); an address already a root keeps its first reason.
+    pub fn add_roots(&mut self, more: impl IntoIterator<Item = (u64, Root)>) {
+        for (a, r) in more {
+            if let Err(i) = self.roots.binary_search_by_key(&a, |x| x.0) {
+                self.roots.insert(i, (a, r));
+            }
+        }
     }
 
     pub fn root(&self, a: u64) -> Option<Root> {
