@@ -124,7 +124,7 @@ impl V8 {
             let why = if t.executable().and_then(|m| m.data()).is_none() {
                 "the executable was not found, so its V8 metadata cannot be read; name it with `jmdb EXECUTABLE CORE`"
             } else {
-                "no mapped object carries V8's postmortem metadata (v8dbg_* symbols); this node was built without it"
+                "no mapped object carries V8's postmortem metadata (v8dbg_* symbols): this is not a Node.js process, or its node was built without them"
             };
             return Err(why.to_string());
         };
