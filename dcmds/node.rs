@@ -186,9 +186,10 @@ DESCRIPTION
   Without an address, prints the exception in flight when the process
   died: with --abort-on-uncaught-exception node aborts inside V8's throw,
   with the exception still referenced from the throwing thread's native
-  frames. The Error objects the signalled thread's stack points at are
-  the candidates, the innermost first; the first is shown with its
-  message and the stack it captured. A process that died otherwise
+  frames. When the selected thread is inside V8's throw (Isolate::Throw,
+  CreateMessageOrAbort...), the Error objects its stack points at are the
+  candidates, the innermost first; the first is shown with its message
+  and the stack it captured. A process that died otherwise
   (process.abort(), a signal, a native crash) usually has no exception in
   flight, and this says so.
 
@@ -627,7 +628,14 @@ fn jserror(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult
             print_error(&h, err, out)
         }
         None => {
-            writeln!(out, "no exception in flight: thread {}'s stack points at no Error (see ::jserror -a for every Error in the heap)", th.index)?;
+            match in_throw(&h, i) {
+                Some(f) => writeln!(
+                    out,
+                    "thread {} is in V8's throw ({f}), but its stack points at no Error: the exception is in a register or a handle (::jserror -a lists every Error in the heap)",
+                    th.index
+                )?,
+                None => writeln!(out, "no exception in flight: thread {} is not in V8's throw (::jserror -a lists every Error in the heap)", th.index)?,
+            }
             Ok(())
         }
     }
@@ -648,6 +656,20 @@ fn headline(h: &Heap, e: u64) -> String {
     }
 }
 
+/// V8's functions an uncaught exception aborts from
+/// (--abort-on-uncaught-exception), or that throw.
+const THROW_FUNCTIONS: &[&str] = &["Isolate::Throw", "Isolate::ReThrow", "Isolate::StackOverflow", "CreateMessageOrAbort", "Runtime_Throw", "Runtime_ReThrow"];
+
+/// The V8 throw function the thread is in, if it is in one.
+fn in_throw(h: &Heap, thread: usize) -> Option<String> {
+    let t = h.t;
+    let st = crate::unwind::unwind(t, &t.threads[thread].regs, 4096);
+    st.frames.iter().find_map(|f| {
+        let sym = t.symbolize(f.lookup_pc())?;
+        THROW_FUNCTIONS.iter().any(|n| sym.name.contains(n)).then_some(sym.name)
+    })
+}
+
 /// The first Error the thread's stack points at, from the stack pointer
 /// up to the first JavaScript frame (the native frames V8 throws from),
 /// or else anywhere on the stack: `(slot address, error)`.
@@ -657,6 +679,10 @@ fn thrown_error(h: &Heap, thread: usize) -> Option<(u64, u64)> {
     let sp = th.regs.rsp();
     let st = crate::unwind::unwind(t, &th.regs, 4096);
     let frames = crate::v8::frames::decode_stack(h, &st.frames);
+    // Only a thread inside V8's throw has an exception in flight; Errors a
+    // thread merely holds in its frames (process.abort() with an Error in
+    // a local) are not one.
+    in_throw(h, thread)?;
     let first_js = frames.iter().find(|f| f.js.is_some()).map(|f| f.fp());
     let top = t.mappings().into_iter().find(|m| m.start <= sp && sp < m.end).map(|m| m.end)?;
     let search = |lo: u64, hi: u64| -> Option<(u64, u64)> {
