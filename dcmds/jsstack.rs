@@ -53,7 +53,9 @@ DESCRIPTION
     native: node`v8::base::OS::Abort+0x1e  [context]
   The bracket says how the frame was found: the native unwinder's trust
   (context, signal, cfi, fp) and, for V8 frames, the frame type
-  (interpreted, baseline, maglev, turbofan, optimized, builtin NAME).
+  (interpreted, baseline, maglev, turbofan, optimized, builtin NAME, and
+  builtin exit for a C++ builtin such as JSON.stringify, shown as node
+  shows it: `JSON.stringify (<anonymous>)`).
 
   For interpreted frames the line is the one executing, from the bytecode
   offset and the source position table. For JIT code the frame's Code
