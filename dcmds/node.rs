@@ -131,8 +131,9 @@ DESCRIPTION
   and its type (TCP, Pipe, TTY, Process, Signal, UDP, FSEvent, ...), and
   what can be read of it: the server or socket that owns a TCP handle and
   the address a server listens on. JavaScript timers are not libuv
-  handles (node runs them all from one uv timer): find them with
-  ::findjsobjects -c Timeout.
+  handles (node runs them all from one uv timer): the live Timeout objects
+  are listed after the wraps, with no WRAP, with their delay, whether they
+  repeat, and their callback.
 
   Every instance's handles are listed (with an ENVIRONMENT column when
   there are workers); env::nodehandles lists one instance's, env being an
@@ -468,6 +469,20 @@ fn list_wraps(s: &mut Session, inv: &Invocation, out: &mut dyn Write, q: Queue) 
     for w in warnings {
         s.warn(&w);
     }
+    // JavaScript timers: node runs them all from one uv timer, so they are
+    // no handle wraps; the live Timeout objects are what users mean.
+    if q == Queue::Handles {
+        let (f, _) = findings(s, false)?;
+        let h = s.heap()?;
+        for t in f.groups.iter().filter(|g| g.constructor == "Timeout").flat_map(|g| g.members.iter().copied()) {
+            if prop_text(&h, t, "_destroyed").as_deref() != Some("false") {
+                continue;
+            }
+            let env = node::native_contexts(&h, [t]).first().and_then(|c| node::environment_of(&h, *c).ok().flatten());
+            let Some(env) = env.filter(|e| envs.iter().any(|x| x.addr == *e)) else { continue };
+            rows.push((env, node::Wrap { addr: 0, object: Some(t) }));
+        }
+    }
     let h = s.heap()?;
     if inv.piped_out {
         for (_, w) in &rows {
@@ -489,10 +504,12 @@ fn list_wraps(s: &mut Session, inv: &Invocation, out: &mut dyn Write, q: Queue) 
             None => ("?".into(), "(its JS object is gone or unreadable)".into()),
         };
         let obj = w.object.map(|o| format!("{o:x}")).unwrap_or_else(|| "-".into());
+        // A JS timer has no wrap of its own.
+        let wrap = if w.addr == 0 { "-".to_string() } else { format!("{:x}", w.addr) };
         if multi {
-            writeln!(out, "{env:<13x} {:<13x} {obj:<13} {ty:<14} {detail}", w.addr)?;
+            writeln!(out, "{env:<13x} {wrap:<13} {obj:<13} {ty:<14} {detail}")?;
         } else {
-            writeln!(out, "{:<13x} {obj:<13} {ty:<14} {detail}", w.addr)?;
+            writeln!(out, "{wrap:<13} {obj:<13} {ty:<14} {detail}")?;
         }
         if o.has('v') {
             if let Some(obj) = w.object {
@@ -530,6 +547,16 @@ fn describe(h: &Heap, o: u64, q: Queue) -> String {
             if let Some(path) = prop_text(h, ctx, "path") {
                 parts.push(format!("path {path}"));
             }
+        }
+        return parts.join("; ");
+    }
+    // A JS timer: when, and what it will run.
+    if prop(h, o, "_idleTimeout").is_some() && prop(h, o, "_onTimeout").is_some() {
+        let ms = prop_text(h, o, "_idleTimeout").unwrap_or_else(|| "?".into());
+        let repeat = prop(h, o, "_repeat").is_some_and(|r| h.is_smi(r) || string::is_string(h, r) || h.instance_type(r).is_ok_and(|t| h.v8.types.is(t, "HEAP_NUMBER_TYPE")));
+        parts.push(if repeat { format!("timer: every {ms} ms") } else { format!("timer: once, after {ms} ms") });
+        if let Some(t) = prop(h, o, "_onTimeout").filter(|f| function::is_function(h, *f)).and_then(|f| function_text(h, f)) {
+            parts.push(format!("callback: {t}"));
         }
         return parts.join("; ");
     }

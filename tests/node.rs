@@ -26,7 +26,7 @@ fn line<'a>(out: &'a str, key: &str) -> &'a str {
 fn handles_and_requests_are_the_ones_node_listed() {
     for c in common::cores_for("handles") {
         let out = jmdb(&c, "::nodehandles");
-        let rows: Vec<&str> = out.lines().skip(1).collect();
+        let rows: Vec<&str> = out.lines().skip(1).filter(|r| !r.starts_with("- ")).collect();
         // Our handles are TCP wraps; node lists their owners.
         let mut owners: Vec<String> = rows
             .iter()
@@ -35,6 +35,13 @@ fn handles_and_requests_are_the_ones_node_listed() {
                 r.split_whitespace().nth(3).unwrap_or("").to_string()
             })
             .collect();
+        // The fixture's JS timers (no wraps): its interval, its timeout, and
+        // the timeout whose callback was running the abort.
+        let timers: Vec<&str> = out.lines().filter(|r| r.starts_with("- ")).collect();
+        assert_eq!(timers.len(), 3, "{}:\n{out}", c.name());
+        for want in ["timer: every 60000 ms; callback: <anonymous> (", "timer: once, after 120000 ms; callback: <anonymous> (", "timer: once, after 200 ms; callback: abortNow ("] {
+            assert!(timers.iter().any(|t| t.contains(want) && t.contains("handles.js:")), "{}: {want}:\n{out}", c.name());
+        }
         owners.sort();
         assert_eq!(owners, c.expected_list("active_handles"), "{}:\n{out}", c.name());
         assert!(out.contains("Server listening on 127.0.0.1, an ephemeral port"), "{}:\n{out}", c.name());
@@ -44,6 +51,7 @@ fn handles_and_requests_are_the_ones_node_listed() {
         // Piped: the JS objects, which ::jsprint decodes.
         let objs = jmdb(&c, "::nodehandles | ::jsprint -d 0");
         assert_eq!(objs.matches("TCP {").count() + objs.matches("TCP {}").count(), 3, "{}:\n{objs}", c.name());
+        assert_eq!(objs.matches("Timeout {").count(), 3, "{}:\n{objs}", c.name());
 
         let out = jmdb(&c, "::noderequests");
         let types: Vec<String> = out.lines().skip(1).map(|r| r.split_whitespace().nth(2).unwrap_or("").to_string()).collect();
