@@ -121,9 +121,7 @@ enum Mode {
 
 fn dis(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult {
     let o = Opts::parse(&inv.args, "bfw", "n")?;
-    if let Some(op) = o.operands.first() {
-        return Err(DcmdError::Usage(format!("unexpected argument {op}")));
-    }
+    o.no_operands()?;
     let count = match o.value('n') {
         None => None,
         Some(v) => Some(parse_count(v)?),

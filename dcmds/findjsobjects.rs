@@ -133,9 +133,7 @@ EXAMPLES
 
 fn findjsobjects(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult {
     let o = Opts::parse(&inv.args, "vlgsamr", "cp")?;
-    if let Some(op) = o.operands.first() {
-        return Err(DcmdError::Usage(format!("unexpected argument {op}")));
-    }
+    o.no_operands()?;
     if o.has('m') {
         if !inv.addr_given || o.has('r') {
             return Err(DcmdError::Usage("-m marks an object: addr::findjsobjects -m".into()));

@@ -312,12 +312,6 @@ fn var_value(h: &Heap, v: &ContextVar) -> String {
     }
 }
 
-fn no_operands(o: &Opts) -> Result<(), DcmdError> {
-    match o.operands.first() {
-        Some(op) => Err(DcmdError::Usage(format!("unexpected argument {op}"))),
-        None => Ok(()),
-    }
-}
 
 fn need_addr(inv: &Invocation) -> Result<u64, DcmdError> {
     if !inv.addr_given {
@@ -406,7 +400,7 @@ fn write_bound(h: &Heap, b: &BoundFunction, out: &mut dyn Write) -> DcmdResult {
 
 fn jsfunction(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult {
     let o = Opts::parse(&inv.args, "", "")?;
-    no_operands(&o)?;
+    o.no_operands()?;
     let addr = need_addr(inv)?;
     let h = s.heap()?;
     let c = function::callable(&h, addr)?;
@@ -441,7 +435,7 @@ fn unbound(h: &Heap, addr: u64) -> Result<u64, V8Error> {
 
 fn jssource(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult {
     let o = Opts::parse(&inv.args, "", "n")?;
-    no_operands(&o)?;
+    o.no_operands()?;
     let ctx: u32 = match o.value('n') {
         None => 0,
         Some(v) => v.parse().map_err(|_| DcmdError::Usage(format!("-n needs a number of lines, not {v}")))?,
@@ -470,7 +464,7 @@ fn jssource(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResul
 
 fn jsclosure(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult {
     let o = Opts::parse(&inv.args, "a", "")?;
-    no_operands(&o)?;
+    o.no_operands()?;
     let addr = need_addr(inv)?;
     let h = s.heap()?;
     let depth = if o.has('a') { MAX_CONTEXT_DEPTH } else { 1 };
@@ -502,7 +496,7 @@ fn jsclosure(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResu
 
 fn v8context(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult {
     let o = Opts::parse(&inv.args, "", "")?;
-    no_operands(&o)?;
+    o.no_operands()?;
     let addr = need_addr(inv)?;
     let h = s.heap()?;
     let c = context::context(&h, addr)?;
@@ -557,7 +551,7 @@ fn v8context(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResu
 
 fn v8scopeinfo(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult {
     let o = Opts::parse(&inv.args, "", "")?;
-    no_operands(&o)?;
+    o.no_operands()?;
     let addr = need_addr(inv)?;
     let h = s.heap()?;
     let si = context::scope_info(&h, addr)?;

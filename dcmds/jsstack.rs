@@ -174,9 +174,7 @@ const SHOW_REPEATS: usize = 3;
 
 fn jsstack(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult {
     let o = Opts::parse(&inv.args, "avA", "fnt")?;
-    if let Some(w) = o.operands.first() {
-        return Err(DcmdError::Usage(format!("unexpected argument {w:?}")));
-    }
+    o.no_operands()?;
     if o.has('A') && o.value('t').is_some() {
         return Err(DcmdError::Usage("-A and -t cannot be combined".into()));
     }
@@ -401,9 +399,7 @@ fn frame_for_fp(t: &Target, fp: u64) -> Option<unwind::Frame> {
 
 fn jsframe(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult {
     let o = Opts::parse(&inv.args, "v", "n")?;
-    if let Some(w) = o.operands.first() {
-        return Err(DcmdError::Usage(format!("unexpected argument {w:?}")));
-    }
+    o.no_operands()?;
     if !inv.addr_given {
         return Err(DcmdError::Usage("::jsframe needs a frame pointer: fp::jsframe".into()));
     }

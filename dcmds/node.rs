@@ -5,6 +5,8 @@ use std::io::Write;
 
 use crate::lang::dcmd::{Dcmd, DcmdError, DcmdResult, Invocation, Opts, Registry};
 use crate::memory::Memory;
+use crate::target::Target;
+use crate::unwind::Stack;
 use crate::node::{self, Environment, Queue};
 use crate::session::Session;
 use crate::v8::object::{self, Elem, PropValue};
@@ -147,9 +149,12 @@ OPTIONS
 
 EXAMPLES
   > ::nodehandles
-  WRAP          OBJECT        TYPE   DETAIL
-  5c02f10       1f3c4a7c1a29  TCP    Server listening on 127.0.0.1:38341
-  5c03a40       1f3c4a7c2b11  TCP    Socket to 127.0.0.1:38341
+  WRAP          OBJECT        TYPE           DETAIL
+  c567b80       2009d6ba8ab9  TCP            Server listening on 127.0.0.1, an ephemeral port (listen(0))
+  c569250       2009d6bad2a9  TCP            Socket peer 127.0.0.1:34381
+  c569990       2009d6badeb9  TCP            Socket (accepted by Server 91eb1d3f7f9)
+  -             2009d6baf191  Timeout        timer: every 60000 ms; callback: <anonymous> (/app/handles.js:59:17)
+  > ::nodehandles | ::jsprint -d 0
 ";
 
 const NODEREQUESTS_HELP: &str = "\
@@ -175,7 +180,7 @@ OPTIONS
 EXAMPLES
   > ::noderequests
   WRAP          OBJECT        TYPE           DETAIL
-  5c0a1b0       1f3c4a7c3a01  FSReqCallback  oncomplete: <anonymous> (/srv/app/server.js:46:28)
+  c575a20       2009d6baf031  FSReqCallback  oncomplete: <anonymous> (node:fs:186:10); callback: onFifoOpen (/app/handles.js:58:24)
 ";
 
 const JSERROR_HELP: &str = "\
@@ -208,12 +213,14 @@ OPTIONS
 
 EXAMPLES
   > ::jserror
-  exception in flight (thread 1's stack, at 7ffd4b3c1a28):
-  1f3c4a7c9a11 TypeError: Cannot read properties of undefined (reading 'id')
-      at lookup (/srv/app/users.js:12:19)
-      at handle (/srv/app/server.js:30:5)
+  exception in flight (thread 1's stack, at 7ffcd08a9f68):
+  1e75fbaea41 Error: boom
+      at validateEntry (/app/uncaught.js:26:58)
+      at parseSection (/app/uncaught.js:32:10)
+      at loadConfig (/app/uncaught.js:36:10)
+      at Object.<anonymous> (/app/uncaught.js:39:1)
   > ::jserror -a
-  > 1f3c4a7c9a11::jserror
+  > ::jserror -a | ::jserror
 ";
 
 /// The scan's native contexts and their Environments.
@@ -245,7 +252,12 @@ fn text(h: &Heap, v: u64) -> String {
     short_value(h, v)
 }
 
-/// An own data property's value.
+/// Is `v` a JS object (not a primitive, not an internal V8 object)?
+fn is_js_object(h: &Heap, v: u64) -> bool {
+    h.is_heap_object(v) && h.instance_type(v).is_ok_and(|t| h.is_js_receiver_type(t))
+}
+
+/// An own data property's value (a symbol key by its `Symbol(desc)` name).
 fn prop(h: &Heap, obj: u64, name: &str) -> Option<u64> {
     match object::find_property(h, obj, name).ok()??.value {
         PropValue::Data(v) => Some(v),
@@ -280,9 +292,7 @@ fn shell_words(words: &[String]) -> String {
 
 fn nodeinfo(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult {
     let o = Opts::parse(&inv.args, "E", "")?;
-    if let Some(w) = o.operands.first() {
-        return Err(DcmdError::Usage(format!("unexpected argument {w:?}")));
-    }
+    o.no_operands()?;
     let procs: Vec<u64> = if inv.addr_given {
         vec![inv.dot]
     } else {
@@ -390,9 +400,7 @@ fn cached_cwd(h: &Heap, process: u64) -> Option<String> {
 
 fn nodeenvs(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult {
     let o = Opts::parse(&inv.args, "", "")?;
-    if let Some(w) = o.operands.first() {
-        return Err(DcmdError::Usage(format!("unexpected argument {w:?}")));
-    }
+    o.no_operands()?;
     let envs = envs(s)?;
     let h = s.heap()?;
     let threads = thread_contexts(&h);
@@ -424,8 +432,8 @@ fn thread_contexts(h: &Heap) -> Vec<(usize, u64)> {
     let mut out = Vec::new();
     for (i, th) in t.threads.iter().enumerate() {
         let st = crate::unwind::unwind(t, &th.regs, 4096);
-        let frames = crate::v8::frames::decode_stack(h, &st.frames);
-        let ctx = frames.iter().filter_map(|f| f.js.as_ref()).find_map(|j| node::native_context_of(h, j.info.context?));
+        // The innermost JS frame is enough: classify frames only up to it.
+        let ctx = st.frames.iter().find_map(|f| crate::v8::frames::classify(h, f).js.and_then(|j| node::native_context_of(h, j.info.context?)));
         if let Some(c) = ctx {
             out.push((i, c));
         }
@@ -443,9 +451,7 @@ fn noderequests(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdR
 
 fn list_wraps(s: &mut Session, inv: &Invocation, out: &mut dyn Write, q: Queue) -> DcmdResult {
     let o = Opts::parse(&inv.args, "v", "")?;
-    if let Some(w) = o.operands.first() {
-        return Err(DcmdError::Usage(format!("unexpected argument {w:?}")));
-    }
+    o.no_operands()?;
     let mut envs = envs(s)?;
     // addr: one instance, by its Environment or one of its native contexts.
     if inv.addr_given {
@@ -562,8 +568,8 @@ fn describe(h: &Heap, o: u64, q: Queue) -> String {
     }
     // A stream handle's owner: the net.Server or net.Socket using it
     // (node keeps it under the `owner_symbol` symbol).
-    let owner = prop_named(h, o, "Symbol(owner_symbol)").or_else(|| prop(h, o, "owner"));
-    let Some(own) = owner.filter(|v| h.is_heap_object(*v) && h.instance_type(*v).is_ok_and(|t| h.is_js_receiver_type(t))) else {
+    let owner = prop(h, o, "Symbol(owner_symbol)").or_else(|| prop(h, o, "owner"));
+    let Some(own) = owner.filter(|v| is_js_object(h, *v)) else {
         return String::new();
     };
     let cls = object::constructor_name(h, own).unwrap_or_else(|_| "?".into());
@@ -581,7 +587,7 @@ fn describe(h: &Heap, o: u64, q: Queue) -> String {
     } else {
         // What node cached when the program asked (remoteAddress, ...).
         let endpoint = |name: &str| {
-            let v = prop(h, own, name).filter(|v| h.is_heap_object(*v) && h.instance_type(*v).is_ok_and(|t| h.is_js_receiver_type(t)))?;
+            let v = prop(h, own, name).filter(|v| is_js_object(h, *v))?;
             Some(format!("{}:{}", prop_text(h, v, "address")?, prop_text(h, v, "port")?))
         };
         if let Some(p) = endpoint("_peername") {
@@ -593,7 +599,7 @@ fn describe(h: &Heap, o: u64, q: Queue) -> String {
         if let Some(host) = prop_text(h, own, "_host").filter(|s| s != "null" && s != "undefined") {
             d.push_str(&format!(" to host {host}"));
         }
-        if let Some(server) = prop(h, own, "server").filter(|v| h.is_heap_object(*v) && h.instance_type(*v).is_ok_and(|t| h.is_js_receiver_type(t))) {
+        if let Some(server) = prop(h, own, "server").filter(|v| is_js_object(h, *v)) {
             d.push_str(&format!(" (accepted by Server {server:x})"));
         }
         if prop_text(h, own, "destroyed").as_deref() == Some("true") {
@@ -601,15 +607,6 @@ fn describe(h: &Heap, o: u64, q: Queue) -> String {
         }
     }
     d
-}
-
-/// An own data property found by its display name (symbols as `Symbol(desc)`).
-fn prop_named(h: &Heap, obj: u64, name: &str) -> Option<u64> {
-    let ps = object::properties(h, obj, object::MAX_PROPERTIES).ok()?;
-    ps.list.iter().find(|p| p.name == name).and_then(|p| match p.value {
-        PropValue::Data(v) => Some(v),
-        PropValue::Accessor { .. } => None,
-    })
 }
 
 /// `name (file:line:col)` of a function.
@@ -621,9 +618,7 @@ fn function_text(h: &Heap, f: u64) -> Option<String> {
 
 fn jserror(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult {
     let o = Opts::parse(&inv.args, "a", "")?;
-    if let Some(w) = o.operands.first() {
-        return Err(DcmdError::Usage(format!("unexpected argument {w:?}")));
-    }
+    o.no_operands()?;
     if inv.addr_given {
         let h = s.heap()?;
         return print_error(&h, inv.dot, out);
@@ -649,20 +644,25 @@ fn jserror(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult
     let t = h.t;
     let i = s.thread.min(t.threads.len().saturating_sub(1));
     let Some(th) = t.threads.get(i) else { return Err(DcmdError::Failed("the core holds no threads".into())) };
-    match thrown_error(&h, i) {
+    let st = crate::unwind::unwind(t, &th.regs, 4096);
+    // Only a thread inside V8's throw has an exception in flight; Errors a
+    // thread merely holds in its frames (process.abort() with an Error in
+    // a local) are not one.
+    let Some(f) = in_throw(t, &st) else {
+        writeln!(out, "no exception in flight: thread {} is not in V8's throw (::jserror -a lists every Error in the heap)", th.index)?;
+        return Ok(());
+    };
+    match thrown_error(&h, th.regs.rsp(), &st) {
         Some((slot, err)) => {
             writeln!(out, "exception in flight (thread {}'s stack, at {slot:x}):", th.index)?;
             print_error(&h, err, out)
         }
         None => {
-            match in_throw(&h, i) {
-                Some(f) => writeln!(
-                    out,
-                    "thread {} is in V8's throw ({f}), but its stack points at no Error: the exception is in a register or a handle (::jserror -a lists every Error in the heap)",
-                    th.index
-                )?,
-                None => writeln!(out, "no exception in flight: thread {} is not in V8's throw (::jserror -a lists every Error in the heap)", th.index)?,
-            }
+            writeln!(
+                out,
+                "thread {} is in V8's throw ({f}), but its stack points at no Error: the exception is in a register or a handle (::jserror -a lists every Error in the heap)",
+                th.index
+            )?;
             Ok(())
         }
     }
@@ -687,30 +687,20 @@ fn headline(h: &Heap, e: u64) -> String {
 /// (--abort-on-uncaught-exception), or that throw.
 const THROW_FUNCTIONS: &[&str] = &["Isolate::Throw", "Isolate::ReThrow", "Isolate::StackOverflow", "CreateMessageOrAbort", "Runtime_Throw", "Runtime_ReThrow"];
 
-/// The V8 throw function the thread is in, if it is in one.
-fn in_throw(h: &Heap, thread: usize) -> Option<String> {
-    let t = h.t;
-    let st = crate::unwind::unwind(t, &t.threads[thread].regs, 4096);
+/// The V8 throw function a walked stack is in, if it is in one.
+fn in_throw(t: &Target, st: &Stack) -> Option<String> {
     st.frames.iter().find_map(|f| {
         let sym = t.symbolize(f.lookup_pc())?;
         THROW_FUNCTIONS.iter().any(|n| sym.name.contains(n)).then_some(sym.name)
     })
 }
 
-/// The first Error the thread's stack points at, from the stack pointer
-/// up to the first JavaScript frame (the native frames V8 throws from),
-/// or else anywhere on the stack: `(slot address, error)`.
-fn thrown_error(h: &Heap, thread: usize) -> Option<(u64, u64)> {
+/// The first Error the stack points at, from the stack pointer `sp` up to
+/// the first JavaScript frame (the native frames V8 throws from), or else
+/// anywhere on the stack: `(slot address, error)`.
+fn thrown_error(h: &Heap, sp: u64, st: &Stack) -> Option<(u64, u64)> {
     let t = h.t;
-    let th = &t.threads[thread];
-    let sp = th.regs.rsp();
-    let st = crate::unwind::unwind(t, &th.regs, 4096);
-    let frames = crate::v8::frames::decode_stack(h, &st.frames);
-    // Only a thread inside V8's throw has an exception in flight; Errors a
-    // thread merely holds in its frames (process.abort() with an Error in
-    // a local) are not one.
-    in_throw(h, thread)?;
-    let first_js = frames.iter().find(|f| f.js.is_some()).map(|f| f.fp());
+    let first_js = st.frames.iter().find(|f| crate::v8::frames::classify(h, f).js.is_some()).and_then(|f| f.fp);
     let top = t.mappings().into_iter().find(|m| m.start <= sp && sp < m.end).map(|m| m.end)?;
     let search = |lo: u64, hi: u64| -> Option<(u64, u64)> {
         let mut a = lo & !7;

@@ -266,9 +266,7 @@ fn status(s: &mut Session, _inv: &Invocation, out: &mut dyn Write) -> DcmdResult
 
 fn mappings(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult {
     let o = Opts::parse(&inv.args, "", "bf")?;
-    if let Some(op) = o.operands.first() {
-        return Err(DcmdError::Usage(format!("unexpected argument {op}")));
-    }
+    o.no_operands()?;
     let backing = match o.value('b') {
         None => None,
         Some("core") => Some(Backing::Core),

@@ -320,9 +320,7 @@ const MAX_HOLDERS: usize = 100_000;
 
 fn jsfindrefs(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult {
     let o = Opts::parse(&inv.args, "v", "lns")?;
-    if let Some(op) = o.operands.first() {
-        return Err(DcmdError::Usage(format!("unexpected argument {op}")));
-    }
+    o.no_operands()?;
     let name = o.value('n').map(str::to_string);
     let string = o.value('s').map(str::to_string);
     if name.is_some() && string.is_some() {
@@ -464,9 +462,7 @@ fn root_name(r: Root) -> String {
 
 fn jsretainers(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult {
     let o = Opts::parse(&inv.args, "v", "nd")?;
-    if let Some(op) = o.operands.first() {
-        return Err(DcmdError::Usage(format!("unexpected argument {op}")));
-    }
+    o.no_operands()?;
     if !inv.addr_given {
         return Err(DcmdError::Usage("an address is required".into()));
     }
@@ -514,9 +510,7 @@ fn jsretainers(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdRe
 
 fn v8whatis(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult {
     let o = Opts::parse(&inv.args, "", "")?;
-    if let Some(op) = o.operands.first() {
-        return Err(DcmdError::Usage(format!("unexpected argument {op}")));
-    }
+    o.no_operands()?;
     if !inv.addr_given {
         return Err(DcmdError::Usage("an address is required".into()));
     }
@@ -558,9 +552,7 @@ struct Def {
 
 fn jsfunctions(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult {
     let o = Opts::parse(&inv.args, "l", "snx")?;
-    if let Some(op) = o.operands.first() {
-        return Err(DcmdError::Usage(format!("unexpected argument {op}")));
-    }
+    o.no_operands()?;
     let xaddr = match o.value('x') {
         Some(v) => Some(
             u64::from_str_radix(v.trim_start_matches("0x"), 16).map_err(|_| DcmdError::Usage(format!("-x wants a hex address, not {v:?}")))?,

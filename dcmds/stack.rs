@@ -415,9 +415,7 @@ fn stack_cmd(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResu
 
 fn stack_common(s: &mut Session, inv: &Invocation, out: &mut dyn Write, flags: &str, style: Style) -> DcmdResult {
     let o = Opts::parse(&inv.args, flags, "tn")?;
-    if let Some(w) = o.operands.first() {
-        return Err(DcmdError::Usage(format!("unexpected argument {w:?}")));
-    }
+    o.no_operands()?;
     let max = max_frames(&o)?;
     let t = s.target()?;
     let which: Vec<usize> = if o.has('a') { (0..t.threads.len()).collect() } else { vec![selected(s, t, &o)?] };
@@ -488,9 +486,7 @@ fn render_stack(t: &Target, st: &Stack, style: Style, inv: &Invocation, out: &mu
 
 fn threads(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult {
     let o = Opts::parse(&inv.args, "", "")?;
-    if let Some(w) = o.operands.first() {
-        return Err(DcmdError::Usage(format!("unexpected argument {w:?}")));
-    }
+    o.no_operands()?;
     let t = s.target()?;
     if inv.piped_out {
         for th in &t.threads {
@@ -540,9 +536,7 @@ fn thread(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult 
 
 fn regs(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult {
     let o = Opts::parse(&inv.args, "", "tf")?;
-    if let Some(w) = o.operands.first() {
-        return Err(DcmdError::Usage(format!("unexpected argument {w:?}")));
-    }
+    o.no_operands()?;
     let t = s.target()?;
     let i = selected(s, t, &o)?;
     let th = &t.threads[i];

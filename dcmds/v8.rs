@@ -49,9 +49,7 @@ EXAMPLES
 
 fn v8metadata(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult {
     let o = Opts::parse(&inv.args, "am", "")?;
-    if let Some(op) = o.operands.first() {
-        return Err(DcmdError::Usage(format!("unexpected argument {op}")));
-    }
+    o.no_operands()?;
     let v8 = s.v8()?;
     writeln!(out, "V8 {} metadata from {} ({} v8dbg, {} nodedbg symbols)", v8.version_string(), v8.meta.module, v8.meta.v8.len(), v8.meta.node.len())?;
     let fields = v8.layout.fields();
@@ -363,12 +361,6 @@ fn parse_num(s: &str) -> Option<u64> {
     t.parse().ok()
 }
 
-fn no_operands(o: &Opts) -> DcmdResult {
-    match o.operands.first() {
-        Some(op) => Err(DcmdError::Usage(format!("unexpected argument {op}"))),
-        None => Ok(()),
-    }
-}
 
 fn need_addr(inv: &Invocation, cmd: &str) -> DcmdResult {
     if inv.addr_given { Ok(()) } else { Err(DcmdError::Usage(format!("give an address: ADDR::{cmd}"))) }
@@ -447,7 +439,7 @@ fn describe_tagged(h: &Heap, v: u64) -> String {
 
 fn v8type(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult {
     let o = Opts::parse(&inv.args, "", "")?;
-    no_operands(&o)?;
+    o.no_operands()?;
     need_addr(inv, "v8type")?;
     let h = s.heap()?;
     let v = inv.dot;
@@ -477,7 +469,7 @@ fn v8type(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult 
 
 fn v8types(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult {
     let o = Opts::parse(&inv.args, "", "")?;
-    no_operands(&o)?;
+    o.no_operands()?;
     let h = s.heap()?;
     let mut rows: Vec<(u16, String, String, bool)> =
         h.v8.types.all().into_iter().map(|(n, t, c)| (n, t.to_string(), c.to_string(), false)).collect();
@@ -633,7 +625,7 @@ fn v8classes(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResu
 
 fn v8frametypes(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult {
     let o = Opts::parse(&inv.args, "", "")?;
-    no_operands(&o)?;
+    o.no_operands()?;
     let v8 = s.v8()?;
     for (name, n) in v8.frame_types() {
         writeln!(out, "{n:>4}  {name}")?;
@@ -645,7 +637,7 @@ const V8STR_DEFAULT_MAX: usize = 1 << 20;
 
 fn v8str(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult {
     let o = Opts::parse(&inv.args, "v", "N")?;
-    no_operands(&o)?;
+    o.no_operands()?;
     need_addr(inv, "v8str")?;
     let max = match o.value('N') {
         None => V8STR_DEFAULT_MAX,
@@ -867,7 +859,7 @@ fn v8print(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult
 
 fn v8array(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResult {
     let o = Opts::parse(&inv.args, "", "")?;
-    no_operands(&o)?;
+    o.no_operands()?;
     need_addr(inv, "v8array")?;
     let h = s.heap()?;
     let addr = inv.dot;

@@ -100,15 +100,6 @@ cases! {
 /// A case file that is not listed above would silently never run.
 #[test]
 fn every_case_file_is_listed() {
-    let mut missing = Vec::new();
-    for entry in fs::read_dir(cases_dir()).expect("read cases dir") {
-        let name = entry.expect("dir entry").file_name().to_string_lossy().into_owned();
-        if let Some(stem) = name.strip_suffix(".cmds") {
-            assert!(stem.starts_with("tst.") || stem.starts_with("err."), "{name}: must start with tst. or err.");
-            if !CASES.contains(&stem) {
-                missing.push(stem.to_string());
-            }
-        }
-    }
+    let missing = common::unlisted_cases(&cases_dir(), CASES);
     assert!(missing.is_empty(), "add these cases to tests/golden.rs: {missing:?}");
 }

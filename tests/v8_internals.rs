@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use jmdb::memory::Memory;
-use jmdb::target::{Backing, Target};
+use jmdb::target::Target;
 use jmdb::v8::V8;
 
 
@@ -235,14 +235,6 @@ fn v8internal_reaches_node_wrappers() {
         assert!(err.contains("is out of range"), "{}: {err}", c.name());
         assert!(err.contains("not a JS API object with internal fields"), "{}: {err}", c.name());
     }
-}
-
-fn heap_ranges(t: &Target) -> Vec<(u64, u64)> {
-    t.mappings()
-        .into_iter()
-        .filter(|m| m.path.is_none() && m.perms.starts_with("rw") && m.backing == Backing::Core)
-        .map(|m| (m.start, m.end))
-        .collect()
 }
 
 /// Deterministic words from a core's heap: stored values (often tagged

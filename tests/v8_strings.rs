@@ -17,21 +17,12 @@ mod common;
 
 use common::*;
 use jmdb::memory::Memory;
-use jmdb::target::{Backing, Target};
+use jmdb::target::Target;
 use jmdb::v8::{Heap, V8};
 
 
 fn load_v8(c: &CoreCase, t: &Target) -> V8 {
     V8::load(t).unwrap_or_else(|e| panic!("{}: no V8 metadata: {e}", c.name()))
-}
-
-/// Writable anonymous memory held in the core: where V8's heap lives.
-fn heap_ranges(t: &Target) -> Vec<(u64, u64)> {
-    t.mappings()
-        .into_iter()
-        .filter(|m| m.path.is_none() && m.perms.starts_with("rw") && m.backing == Backing::Core)
-        .map(|m| (m.start, m.end))
-        .collect()
 }
 
 /// Every address where `needle` occurs, at `align`-byte alignment.

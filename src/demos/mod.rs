@@ -282,21 +282,18 @@ fn oom_with_file(dir: &Path, node: &Path, server: &Path, data: &Path, core: &Pat
     let end = p.run_until_fatal(Instant::now() + START_TIMEOUT + DIE_TIMEOUT);
     let stderr = std::fs::read_to_string(dir.join("node-stderr.txt")).unwrap_or_default();
     let fatal_line = stderr.lines().find(|l| l.contains("FATAL ERROR")).unwrap_or("").to_string();
-    match end {
-        Ok(RunEnd::Fatal) => {}
-        other => {
-            let why = match other {
-                Ok(RunEnd::Exited(w)) => w,
-                Ok(RunEnd::Timeout) => "it did not die in time".into(),
-                Err(e) => e.to_string(),
-                Ok(RunEnd::Fatal) => unreachable!(),
-            };
-            drop(p);
-            let _ = child.kill();
-            let _ = child.wait();
-            let req = done_rx.try_recv().unwrap_or_default();
-            return Err(Fail(format!("node did not die of a fatal signal: {why}. {req}\nnode's stderr:\n{stderr}")));
-        }
+    let why = match end {
+        Ok(RunEnd::Fatal) => None,
+        Ok(RunEnd::Exited(w)) => Some(w),
+        Ok(RunEnd::Timeout) => Some("it did not die in time".into()),
+        Err(e) => Some(e.to_string()),
+    };
+    if let Some(why) = why {
+        drop(p);
+        let _ = child.kill();
+        let _ = child.wait();
+        let req = done_rx.try_recv().unwrap_or_default();
+        return Err(Fail(format!("node did not die of a fatal signal: {why}. {req}\nnode's stderr:\n{stderr}")));
     }
     let sig = p.fatal_signal().map(|f| f.signo).unwrap_or(0);
     let tid = p.fatal_signal().map(|f| f.tid).unwrap_or(0);

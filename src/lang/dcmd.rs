@@ -133,6 +133,15 @@ pub struct Opts {
 }
 
 impl Opts {
+    /// Fail with a usage error when any operand was given (for dcmds that
+    /// take options only).
+    pub fn no_operands(&self) -> Result<(), DcmdError> {
+        match self.operands.first() {
+            Some(w) => Err(DcmdError::Usage(format!("unexpected argument {w:?}"))),
+            None => Ok(()),
+        }
+    }
+
     pub fn parse(args: &[String], flags: &str, valued: &str) -> Result<Opts, DcmdError> {
         let mut o = Opts::default();
         let mut i = 0;

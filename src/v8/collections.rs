@@ -498,7 +498,7 @@ impl CallSite {
             return Some(self.offset_or_position);
         }
         let mut code = self.code;
-        if h.is_heap_object(code) && h.instance_type(code).is_ok_and(|t| h.v8.types.name(t) == Some("BYTECODE_WRAPPER_TYPE")) {
+        if h.is_heap_object(code) && h.instance_type(code).is_ok_and(|t| h.v8.types.is(t, "BYTECODE_WRAPPER_TYPE")) {
             code = h.word(code, l.bytecode_wrapper_bytecode.off().ok()?).ok()?;
         }
         let table = super::sourcepos::bytecode_positions(h, code).ok()?;
@@ -529,7 +529,7 @@ pub fn call_sites(h: &Heap, stack: u64) -> Result<Vec<CallSite>, V8Error> {
     }
     for i in 0..len.min(MAX_CALL_SITES) {
         let c = h.fixed_array_get(stack, i)?;
-        if !h.is_heap_object(c) || h.v8.types.name(h.instance_type(c)?) != Some("CALL_SITE_INFO_TYPE") {
+        if !h.is_heap_object(c) || !h.v8.types.is(h.instance_type(c)?, "CALL_SITE_INFO_TYPE") {
             continue;
         }
         out.push(CallSite {

@@ -166,6 +166,34 @@ pub struct JsFrame {
     pub is_inlined: bool,
 }
 
+impl JsFrame {
+    /// A frame of `function` with nothing else known yet.
+    fn new(function: u64, info: FunctionInfo) -> JsFrame {
+        JsFrame {
+            function,
+            info,
+            receiver: None,
+            args: Vec::new(),
+            argc: None,
+            bytecode: None,
+            bytecode_offset: None,
+            script: None,
+            file: String::new(),
+            position: None,
+            note: None,
+            code: None,
+            inlined: Vec::new(),
+            is_inlined: false,
+        }
+    }
+}
+
+/// The arguments above a frame's receiver slot (at `fp + receiver_off`),
+/// at most [`MAX_ARGS`], stopping at the first unreadable one.
+fn read_args(h: &Heap, fp: u64, receiver_off: i64, argc: Option<u64>) -> Vec<u64> {
+    (0..argc.unwrap_or(0).min(MAX_ARGS)).map_while(|i| stack_word(h, fp, receiver_off + 8 * (i as i64 + 1)).ok()).collect()
+}
+
 /// One frame of a stack, as V8 sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct V8Frame {
@@ -345,29 +373,8 @@ fn builtin_exit(h: &Heap, fp: u64) -> Result<JsFrame, V8Error> {
         .map(|v| h.smi_value(v))
         .filter(|&n| n >= extra && n <= MAX_ARGC as i64)
         .map(|n| (n - extra) as u64);
-    let mut args = Vec::new();
-    for i in 0..argc.unwrap_or(0).min(MAX_ARGS) {
-        match stack_word(h, fp, recv_off + 8 * (i as i64 + 1)) {
-            Ok(v) => args.push(v),
-            Err(_) => break,
-        }
-    }
-    Ok(JsFrame {
-        function: func,
-        info,
-        receiver,
-        args,
-        argc,
-        bytecode: None,
-        bytecode_offset: None,
-        script: None,
-        file: String::new(),
-        position: None,
-        note: Some("builtin".into()),
-        code: None,
-        inlined: Vec::new(),
-        is_inlined: false,
-    })
+    let args = read_args(h, fp, recv_off, argc);
+    Ok(JsFrame { receiver, args, argc, note: Some("builtin".into()), ..JsFrame::new(func, info) })
 }
 
 fn decode_js(h: &Heap, fp: u64, func: u64, info: FunctionInfo, kind: &Kind, bytecode: Option<u64>) -> Result<JsFrame, V8Error> {
@@ -382,34 +389,13 @@ fn decode_js(h: &Heap, fp: u64, func: u64, info: FunctionInfo, kind: &Kind, byte
         .and_then(|o| stack_word(h, fp, o).ok())
         .filter(|&n| n >= with_receiver && n <= MAX_ARGC)
         .map(|n| n - with_receiver);
-    let mut args = Vec::new();
-    for i in 0..argc.unwrap_or(0).min(MAX_ARGS) {
-        match stack_word(h, fp, args_off + 8 * (i as i64 + 1)) {
-            Ok(v) => args.push(v),
-            Err(_) => break,
-        }
-    }
+    let args = read_args(h, fp, args_off, argc);
     let script = info.script;
     let file = match script {
         Some(s) => script::script_name(h, s).unwrap_or_default(),
         None => String::new(),
     };
-    let mut js = JsFrame {
-        function: func,
-        info,
-        receiver,
-        args,
-        argc,
-        bytecode: None,
-        bytecode_offset: None,
-        script,
-        file,
-        position: None,
-        note: None,
-        code: None,
-        inlined: Vec::new(),
-        is_inlined: false,
-    };
+    let mut js = JsFrame { receiver, args, argc, script, file, ..JsFrame::new(func, info) };
     let mut executing = None;
     if *kind == Kind::Interpreted {
         if let Some(ba) = bytecode {
@@ -603,20 +589,13 @@ fn apply_optimized(h: &Heap, js: &mut JsFrame, chain: InlineChain) {
         let file = script.and_then(|s| script::script_name(h, s).ok()).unwrap_or_default();
         let position = script.and_then(|s| script::position_to_line_col(h, s, off).ok()).map(|(line, column)| Position { offset: off, line, column, executing: true });
         js.inlined.push(JsFrame {
-            function: 0,
-            info: FunctionInfo { func: 0, sfi: sfi_info, context: None, class_pos: None },
-            receiver: None,
-            args: Vec::new(),
-            argc: None,
-            bytecode: None,
-            bytecode_offset: None,
             script,
             file,
             position,
             note: Some(format!("inlined into {}", debug_name(h, &js.info))),
             code: js.code,
-            inlined: Vec::new(),
             is_inlined: true,
+            ..JsFrame::new(0, FunctionInfo { func: 0, sfi: sfi_info, context: None, class_pos: None })
         });
     }
 }
@@ -885,31 +864,17 @@ mod tests {
 /// (function and receiver as V8 recorded them), by the rules of
 /// [`node_name`].
 pub fn call_site_name(h: &Heap, func: u64, receiver: u64, construct: bool) -> Result<String, V8Error> {
-    let info = function::function_info(h, func)?;
-    let js = JsFrame {
-        function: func,
-        info,
-        receiver: Some(receiver),
-        args: Vec::new(),
-        argc: None,
-        bytecode: None,
-        bytecode_offset: None,
-        script: None,
-        file: String::new(),
-        position: None,
-        note: None,
-        code: None,
-        inlined: Vec::new(),
-        is_inlined: false,
-    };
+    let js = JsFrame { receiver: Some(receiver), ..JsFrame::new(func, function::function_info(h, func)?) };
     Ok(node_name(h, &js, construct))
 }
 
 /// An object's own `Symbol.toStringTag` data property, if a string.
 fn own_to_string_tag(h: &Heap, obj: u64) -> Option<String> {
-    let ps = super::object::properties(h, obj, 4096).ok()?;
-    let p = ps.list.iter().find(|p| p.is_symbol && p.name == "Symbol(Symbol.toStringTag)")?;
+    let p = super::object::find_property(h, obj, "Symbol(Symbol.toStringTag)").ok()??;
     let super::object::PropValue::Data(v) = p.value else { return None };
+    if !p.is_symbol {
+        return None;
+    }
     let s = super::string::read_string(h, v, 256).ok()?;
     (!s.text.is_empty()).then_some(s.text)
 }

@@ -804,3 +804,28 @@ pub fn golden_record(mut cmd: std::process::Command, stdin: &str) -> String {
     rec.push_str(&format!("-- exit {code} --\n"));
     rec
 }
+
+/// Writable anonymous memory held in the core: where V8's heap lives.
+pub fn heap_ranges(t: &jmdb::target::Target) -> Vec<(u64, u64)> {
+    t.mappings()
+        .into_iter()
+        .filter(|m| m.path.is_none() && m.perms.starts_with("rw") && m.backing == jmdb::target::Backing::Core)
+        .map(|m| (m.start, m.end))
+        .collect()
+}
+
+/// The golden case files in `dir` (`tst.*`/`err.*` with `.cmds`) that
+/// `listed` does not name: a case not listed would silently never run.
+pub fn unlisted_cases(dir: &std::path::Path, listed: &[&str]) -> Vec<String> {
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("read cases dir") {
+        let name = entry.expect("dir entry").file_name().to_string_lossy().into_owned();
+        if let Some(stem) = name.strip_suffix(".cmds") {
+            assert!(stem.starts_with("tst.") || stem.starts_with("err."), "{name}: must start with tst. or err.");
+            if !listed.contains(&stem) {
+                missing.push(stem.to_string());
+            }
+        }
+    }
+    missing
+}
