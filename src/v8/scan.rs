@@ -282,10 +282,10 @@ struct Maps<'p> {
     p: &'p Params,
     h: Heap<'p>,
     known: AddrMap<Option<Shape>>,
-    /// The last map looked up: neighbours mostly share a map.
-    last: Option<(u64, Option<Shape>)>,
+    /// A direct-mapped cache in front of `known`: every object start asks,
+    /// and a few dozen maps answer nearly all.
+    recent: Vec<(u64, Option<Shape>)>,
     metas: AddrSet,
-    not_meta: AddrSet,
     /// Pointers already known to be heap objects (a direct-mapped cache:
     /// most objects share their properties and elements, the empty array).
     objects: [u64; 64],
@@ -293,7 +293,7 @@ struct Maps<'p> {
 
 impl<'p> Maps<'p> {
     fn new(p: &'p Params, h: Heap<'p>) -> Maps<'p> {
-        Maps { p, h, known: AddrMap::default(), last: None, metas: AddrSet::default(), not_meta: AddrSet::default(), objects: [0; 64] }
+        Maps { p, h, known: AddrMap::default(), recent: vec![(0, None); 512], metas: AddrSet::default(), objects: [0; 64] }
     }
 
     /// Is `q` (tagged) a meta map: a map whose map is itself?
@@ -301,34 +301,36 @@ impl<'p> Maps<'p> {
         if self.metas.contains(&q) {
             return true;
         }
-        if self.not_meta.contains(&q) {
-            return false;
-        }
+        // Not remembered when false: asked for every pointer word the
+        // scan steps on, a set of them grew by millions; the read is of a
+        // map, which is in cache.
         let ok = self.p.is_ptr(q) && r.u64((q - self.p.tag).wrapping_add(self.p.off_map)) == Some(q);
         if ok {
             self.metas.insert(q);
-        } else {
-            self.not_meta.insert(q);
         }
         ok
     }
 
     /// If `m` (tagged) is a map, the shape of its objects.
     fn shape(&mut self, r: &Reader, m: u64) -> Option<Shape> {
-        if let Some((lm, ls)) = self.last {
-            if lm == m {
-                return ls;
-            }
+        // Slot 0's empty key 0 is never asked: `m` is a tagged pointer.
+        let k = ((m >> 3) ^ (m >> 12)) as usize & 511;
+        if self.recent[k].0 == m {
+            return self.recent[k].1;
         }
         let s = match self.known.get(&m) {
             Some(s) => *s,
             None => {
+                // Only maps are remembered for good; other pointers (words
+                // inside bodies of unknown size) only in `recent`.
                 let s = self.classify(r, m);
-                self.known.insert(m, s);
+                if s.is_some() {
+                    self.known.insert(m, s);
+                }
                 s
             }
         };
-        self.last = Some((m, s));
+        self.recent[k] = (m, s);
         s
     }
 
@@ -424,8 +426,14 @@ struct ChunkOut {
     /// Young-generation pages only: every object recognised, as (untagged
     /// start, size; 0 when unknown), for the liveness pass.
     young_objs: Vec<(u64, u64, u64)>,
-    /// Free space extents (untagged), for the liveness pass's roots.
+    /// Free space extents (untagged): their words are no roots.
     free: Vec<(u64, u64)>,
+    /// The chunk scanned, and whether it is a young-generation page.
+    range: (u64, u64),
+    young: bool,
+    /// Old pages only: words that may point into a young page (tagged), the
+    /// liveness pass's roots, collected while the chunk is in cache.
+    young_refs: Vec<u64>,
 }
 
 fn round8(n: u64) -> u64 {
@@ -628,15 +636,15 @@ const RED_ZONE: u64 = 128;
 
 /// A set of pages with a direct-mapped bit filter in front: the liveness
 /// pass tests every pointer-like word of the heap against the young pages,
-/// and nearly all point elsewhere; one bit test rejects them, where hashing
-/// each cost a fifth of the whole scan.
+/// and nearly all point elsewhere; one bit test (8 KiB of bits, in L1)
+/// rejects them, where hashing each cost a fifth of the whole scan.
 struct PageFilter<'a> {
     set: &'a AddrSet,
     bits: Vec<u64>,
 }
 
 impl<'a> PageFilter<'a> {
-    const BITS: u64 = 1 << 12;
+    const BITS: u64 = 1 << 16;
 
     fn new(set: &'a AddrSet) -> PageFilter<'a> {
         let mut bits = vec![0u64; (Self::BITS / 64) as usize];
@@ -647,15 +655,57 @@ impl<'a> PageFilter<'a> {
         PageFilter { set, bits }
     }
 
-    fn slot(page: u64) -> usize {
-        ((page / CHUNK) % Self::BITS) as usize
+    fn slot(addr: u64) -> usize {
+        ((addr / CHUNK) % Self::BITS) as usize
+    }
+
+    /// May `addr` be in one of the pages? (No false negatives.)
+    #[inline]
+    fn maybe(&self, addr: u64) -> bool {
+        let k = Self::slot(addr);
+        self.bits[k / 64] >> (k % 64) & 1 == 1
     }
 
     /// Is `page` (a 256 KiB-aligned address) in the set?
     fn contains(&self, page: u64) -> bool {
-        let k = Self::slot(page);
-        self.bits[k / 64] >> (k % 64) & 1 == 1 && self.set.contains(&page)
+        self.maybe(page) && self.set.contains(&page)
     }
+}
+
+/// The words of `bytes` (at `base`) that are tagged pointers which may
+/// point into a young page, as (address, word): a tight loop with one
+/// rarely taken branch, as fast as a plain read. It runs before the object
+/// walk of the same chunk, which then finds the chunk in cache: the walk
+/// jumps from object to object, which the prefetcher does not follow, and
+/// it waited on memory for most of its time.
+fn young_refs(p: &Params, f: &PageFilter, bytes: &[u8], base: u64, out: &mut Vec<(u64, u64)>) {
+    for (i, c) in bytes.chunks_exact(8).enumerate() {
+        let w = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
+        if (w & p.tag_mask == p.tag) & f.maybe(w) {
+            out.push((base + i as u64 * 8, w));
+        }
+    }
+}
+
+/// Reads one word per cache line of `bytes`, so that the object walk that
+/// follows finds the chunk in cache (see [`young_refs`]).
+fn warm(bytes: &[u8]) {
+    let mut x = 0u64;
+    for c in bytes.chunks_exact(64) {
+        x ^= u64::from_le_bytes(c[..8].try_into().unwrap_or([0; 8]));
+    }
+    std::hint::black_box(x);
+}
+
+/// Drops the refs that lie in free space (`free`: sorted extents).
+fn drop_free(refs: &mut Vec<(u64, u64)>, free: &[(u64, u64)]) {
+    if free.is_empty() || refs.is_empty() {
+        return;
+    }
+    refs.retain(|(at, _)| {
+        let i = free.partition_point(|f| f.1 <= *at);
+        !(i < free.len() && free[i].0 <= *at)
+    });
 }
 
 /// Most objects traced in the young generation (bounds the work on a
@@ -711,14 +761,14 @@ impl<'a> Young<'a> {
         }
     }
 
-    /// Untagged starts of the live young objects.
-    fn live(&self, pages: &[(u64, u64)], tails: &[(u64, u64)], young: &AddrSet, mut free: Vec<(u64, u64)>, ctl: &ScanControl) -> Result<AddrSet, ScanError> {
-        free.sort();
+    /// Untagged starts of the live young objects, sorted. `page_refs`: the
+    /// words of the old pages that may point into young ones (collected by
+    /// the first pass); `pages`: every page scanned.
+    fn live(&self, page_refs: &[&[u64]], pages: &[(u64, u64)], tails: &[(u64, u64)], young: &AddrSet, ctl: &ScanControl) -> Result<Vec<u64>, ScanError> {
         let young_filter = &PageFilter::new(young);
         let page_set: AddrSet = pages.iter().map(|(a, _)| a & !(CHUNK - 1)).collect();
-        // Roots: old pages (minus free space), then all other writable memory.
-        let mut regions: Vec<(u64, u64)> = pages.iter().filter(|(a, _)| !young.contains(&(a & !(CHUNK - 1)))).copied().collect();
-        regions.extend_from_slice(tails);
+        // Roots: old pages (collected already), then all other writable memory.
+        let mut regions: Vec<(u64, u64)> = tails.to_vec();
         // Stacks from each thread's stack pointer up (below it lie dead
         // frames), less the red zone; and writable file-backed data. Not
         // malloc'd memory: the garbage collector's freed worklists keep
@@ -766,16 +816,6 @@ impl<'a> Young<'a> {
                 }
             }
         }
-        let task_roots: Vec<usize> = task_regions
-            .par_iter()
-            .flat_map_iter(|&(a, b)| {
-                let mut out = Vec::new();
-                if let Some(bytes) = self.t.core_slice(a, (b - a) as usize) {
-                    self.hits(young_filter, bytes, &[], a, &mut out);
-                }
-                out.into_iter().filter(|k| self.task[*k])
-            })
-            .collect();
         let roots: Vec<Vec<usize>> = regions
             .par_iter()
             .map(|&(a, b)| {
@@ -784,43 +824,63 @@ impl<'a> Young<'a> {
                     return out;
                 }
                 if let Some(bytes) = self.t.core_slice(a, (b - a) as usize) {
-                    let i = free.partition_point(|f| f.1 <= a);
-                    let j = free.partition_point(|f| f.0 < b);
-                    self.hits(young_filter, bytes, &free[i..j.max(i)], a, &mut out);
+                    self.hits(young_filter, bytes, &[], a, &mut out);
                 }
                 out
             })
+            .collect();
+        let page_roots: Vec<usize> = page_refs
+            .par_iter()
+            .flat_map_iter(|refs| refs.iter().filter(|w| young_filter.contains(**w & !(CHUNK - 1))).filter_map(|w| self.find(w - self.p.tag)))
             .collect();
         if ctl.interrupt.is_some_and(|f| f.load(Ordering::Relaxed)) {
             return Err(ScanError::Interrupted);
         }
         let mut marked = vec![false; self.objs.len()];
         let mut work: Vec<usize> = Vec::new();
-        for k in roots.into_iter().flatten().chain(task_roots) {
-            if !marked[k] {
-                marked[k] = true;
-                work.push(k);
-            }
-        }
         let mut traced = 0usize;
         let mut found = Vec::new();
-        while let Some(k) = work.pop() {
-            traced += 1;
-            if traced > MAX_YOUNG_TRACE {
-                break;
+        let mut mark = |roots: &mut dyn Iterator<Item = usize>, marked: &mut Vec<bool>| {
+            for k in roots {
+                if !marked[k] {
+                    marked[k] = true;
+                    work.push(k);
+                }
             }
-            let (a, e) = self.objs[k];
-            // The body, after the map word.
-            if let Some(bytes) = self.t.core_slice(a + 8, (e - a - 8) as usize) {
-                found.clear();
-                self.hits(young_filter, bytes, &[], a + 8, &mut found);
-                for &n in &found {
-                    if !marked[n] {
-                        marked[n] = true;
-                        work.push(n);
+            while let Some(k) = work.pop() {
+                traced += 1;
+                if traced > MAX_YOUNG_TRACE {
+                    break;
+                }
+                let (a, e) = self.objs[k];
+                // The body, after the map word.
+                if let Some(bytes) = self.t.core_slice(a + 8, (e - a - 8) as usize) {
+                    found.clear();
+                    self.hits(young_filter, bytes, &[], a + 8, &mut found);
+                    for &n in &found {
+                        if !marked[n] {
+                            marked[n] = true;
+                            work.push(n);
+                        }
                     }
                 }
             }
+        };
+        mark(&mut roots.into_iter().flatten().chain(page_roots), &mut marked);
+        // Microtasks nothing else reaches: look for them in malloc'd memory
+        // (all of it, so only when there are such tasks).
+        if self.task.iter().zip(&marked).any(|(t, m)| *t && !*m) {
+            let task_roots: Vec<usize> = task_regions
+                .par_iter()
+                .flat_map_iter(|&(a, b)| {
+                    let mut out = Vec::new();
+                    if let Some(bytes) = self.t.core_slice(a, (b - a) as usize) {
+                        self.hits(young_filter, bytes, &[], a, &mut out);
+                    }
+                    out.into_iter().filter(|k| self.task[*k] && !marked[*k])
+                })
+                .collect();
+            mark(&mut task_roots.into_iter(), &mut marked);
         }
         Ok(self.objs.iter().zip(&marked).filter(|(_, m)| **m).map(|(o, _)| o.0).collect())
     }
@@ -867,7 +927,8 @@ fn chunks_to_scan(p: &Params, h: Heap) -> Plan {
 pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
     let t0 = Instant::now();
     let p = Params::new(h)?;
-    let Plan { chunks, page_header, ranges, skipped } = chunks_to_scan(&p, *h);
+    let Plan { mut chunks, page_header, ranges, skipped } = chunks_to_scan(&p, *h);
+    chunks.sort_unstable();
     // Young-generation pages, by their page base.
     let mut young_pages: AddrSet = AddrSet::default();
     if let Some(header) = page_header
@@ -884,6 +945,11 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
     let done = AtomicU64::new(0);
     let hh = *h;
     let yp = &young_pages;
+    // Young objects are alive only if something alive points at them; the
+    // old pages' pointers into young ones are collected by the first pass
+    // (a second pass over the old generation would read it all again).
+    let track = !ctl.all_young && !young_pages.is_empty();
+    let filter = PageFilter::new(&young_pages);
     let outs: Vec<Option<ChunkOut>> = chunks
         .par_iter()
         .map_init(|| Maps::new(&p, hh), |maps, &(a, b)| {
@@ -891,7 +957,18 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
                 return None;
             }
             let bytes = hh.t.core_slice(a, (b - a) as usize)?;
-            let o = scan_chunk(&p, maps, a, bytes, yp.contains(&(a & !(CHUNK - 1))));
+            let young = yp.contains(&(a & !(CHUNK - 1)));
+            let mut refs = Vec::new();
+            if track && !young {
+                young_refs(&p, &filter, bytes, a, &mut refs);
+            } else {
+                warm(bytes);
+            }
+            let mut o = scan_chunk(&p, maps, a, bytes, young);
+            o.range = (a, b);
+            o.young = young;
+            drop_free(&mut refs, &o.free);
+            o.young_refs = refs.into_iter().map(|(_, w)| w).collect();
             let d = done.fetch_add(b - a, Ordering::Relaxed) + (b - a);
             if let Some(cb) = ctl.progress {
                 cb(ScanProgress { done_bytes: d, total_bytes: total, elapsed: t0.elapsed() });
@@ -902,58 +979,42 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
     if ctl.interrupt.is_some_and(|f| f.load(Ordering::Relaxed)) {
         return Err(ScanError::Interrupted);
     }
+    let mut outs: Vec<ChunkOut> = outs.into_iter().flatten().collect();
     let mut res = HeapScan::default();
     let mut overhang: Vec<(u64, u64, bool)> = Vec::new();
-    let mut young_objs: Vec<(u64, u64, u64)> = Vec::new();
-    let mut free: Vec<(u64, u64)> = Vec::new();
-    for o in outs.into_iter().flatten() {
-        res.objects.extend(o.objects);
-        res.garbage.extend(o.garbage);
+    for o in &mut outs {
         res.stats.heap_objects += o.heap_objects;
         res.stats.free_bytes += o.free_bytes;
-        overhang.extend(o.overhang);
-        young_objs.extend(o.young_objs);
-        free.extend(o.free);
+        overhang.append(&mut o.overhang);
     }
+    overhang.sort_unstable();
+    // The furthest end of the extents up to each: an object beyond it is
+    // inside none of them (nearly all are), without the walk back.
+    let reach: Vec<u64> = overhang
+        .iter()
+        .scan(0u64, |m, o| {
+            *m = (*m).max(o.1);
+            Some(*m)
+        })
+        .collect();
     // Objects found inside a body (or free space) that ran across a chunk
     // boundary were found by the next chunk's scan, which could not know:
-    // drop them, or move them to garbage.
-    if !overhang.is_empty() {
-        overhang.sort();
-        // The furthest end of the extents up to each: an object beyond it
-        // is inside none of them (nearly all are), without the walk back.
-        let reach: Vec<u64> = overhang
-            .iter()
-            .scan(0u64, |m, o| {
-                *m = (*m).max(o.1);
-                Some(*m)
-            })
-            .collect();
-        let inside = |addr: u64| -> Option<bool> {
-            let a = addr - p.tag;
-            let i = overhang.partition_point(|(s, _, _)| *s < a);
-            if i == 0 || reach[i - 1] <= a {
-                return None;
-            }
-            overhang[..i].iter().rev().take(64).find(|(s, e, _)| *s < a && a < *e).map(|(_, _, free)| *free)
-        };
-        let mut kept = Vec::with_capacity(res.objects.len());
-        for f in res.objects.drain(..) {
-            match inside(f.addr) {
-                None => kept.push(f),
-                Some(true) => res.garbage.push(f),
-                Some(false) => {}
-            }
+    // they are dropped, or moved to the garbage.
+    let inside = |addr: u64| -> Option<bool> {
+        let a = addr - p.tag;
+        let i = overhang.partition_point(|(s, _, _)| *s < a);
+        if i == 0 || reach[i - 1] <= a {
+            return None;
         }
-        res.objects = kept;
-    }
-    res.objects.sort();
-    res.objects.dedup();
-    // Young objects are alive only if something alive points at them.
-    let is_young = |addr: u64| young_pages.contains(&(addr & !(CHUNK - 1)));
-    if !ctl.all_young && res.objects.iter().any(|f| is_young(f.addr)) {
+        overhang[..i].iter().rev().take(64).find(|(s, e, _)| *s < a && a < *e).map(|(_, _, free)| *free)
+    };
+    let live = if track && outs.iter().any(|o| o.young && !o.objects.is_empty()) {
         let t1 = Instant::now();
-        let young = Young::new(&p, h, young_objs);
+        let mut objs: Vec<(u64, u64, u64)> = Vec::new();
+        for o in outs.iter_mut().filter(|o| o.young) {
+            objs.append(&mut o.young_objs);
+        }
+        let young = Young::new(&p, h, objs);
         // Old objects longer than a chunk (large object pages) are roots
         // beyond their first chunk too.
         let tails: Vec<(u64, u64)> = overhang
@@ -962,21 +1023,62 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
             .map(|&(a, e, _)| (((a / CHUNK) + 1) * CHUNK, e))
             .filter(|(a, e)| a < e)
             .collect();
-        let live = young.live(&chunks, &tails, &young_pages, free, &ctl)?;
-        let mut kept = Vec::with_capacity(res.objects.len());
-        for f in res.objects.drain(..) {
-            if !is_young(f.addr) || live.contains(&(f.addr - p.tag)) {
-                kept.push(f);
-            } else {
-                res.stats.young_dead += 1;
-                res.garbage.push(f);
-            }
+        let refs: Vec<&[u64]> = outs.iter().map(|o| o.young_refs.as_slice()).collect();
+        let live = young.live(&refs, &chunks, &tails, &young_pages, &ctl)?;
+        for o in outs.iter_mut() {
+            o.young_refs = Vec::new();
         }
-        res.objects = kept;
         res.stats.young_pages = young_pages.len();
         res.stats.liveness_time = t1.elapsed();
+        Some(live)
+    } else {
+        None
+    };
+    // Drop what overhanging bodies cover and the dead young objects, chunk
+    // by chunk in parallel; then one allocation of the final size.
+    let kept: Vec<(Vec<Found>, Vec<Found>, u64)> = outs
+        .into_par_iter()
+        .map(|mut o| {
+            let (ca, _) = o.range;
+            let i = overhang.partition_point(|(s, _, _)| *s < ca);
+            let cut = i > 0 && reach[i - 1] > ca;
+            let mut garbage = std::mem::take(&mut o.garbage);
+            let mut dead = 0u64;
+            let check_young = o.young && live.is_some();
+            if cut || check_young {
+                o.objects.retain(|f| {
+                    if cut {
+                        match inside(f.addr) {
+                            Some(true) => {
+                                garbage.push(*f);
+                                return false;
+                            }
+                            Some(false) => return false,
+                            None => {}
+                        }
+                    }
+                    if check_young && live.as_ref().is_some_and(|l| l.binary_search(&(f.addr - p.tag)).is_err()) {
+                        dead += 1;
+                        garbage.push(*f);
+                        return false;
+                    }
+                    true
+                });
+            }
+            (o.objects, garbage, dead)
+        })
+        .collect();
+    res.objects.reserve_exact(kept.iter().map(|k| k.0.len()).sum());
+    for (objects, garbage, dead) in kept {
+        res.objects.extend_from_slice(&objects);
+        res.garbage.extend(garbage);
+        res.stats.young_dead += dead;
     }
-    res.garbage.sort();
+    if !res.objects.is_sorted() {
+        res.objects.sort_unstable();
+    }
+    res.objects.dedup();
+    res.garbage.sort_unstable();
     res.garbage.dedup();
     res.stats.ranges = ranges.len();
     res.stats.pages = if page_header.is_some() { chunks.len() } else { 0 };
@@ -1222,76 +1324,160 @@ impl<T: std::hash::Hash + Eq + Clone> Interner<T> {
     }
 }
 
-/// How the objects of one map get their key.
+/// How the objects of one map get their group.
+#[derive(Clone, Copy)]
 enum MapKey {
-    /// Every object of the map has this key (fast mode, not an array).
-    Fixed(Key),
+    /// Every object of the map is in this group (fast mode, not an array).
+    Fixed(u32),
     /// Arrays: the map's constructor, each object's length.
     Array(u32),
     /// Dictionary mode: the map's constructor, each object's own names.
     Dictionary(u32),
 }
 
-/// Per-object key parts the map cannot give.
+/// A group key read from the object itself (arrays, dictionaries).
 enum Part {
     Key(Key),
     Names(u32, Result<Vec<String>, ()>),
 }
 
+/// Objects per parallel task in grouping.
+const GROUP_BATCH: usize = 1 << 16;
+
+/// A direct-mapped cache in front of a map-keyed table: neighbours mostly
+/// share a handful of maps, and a hash lookup per object would cost more
+/// than the rest of the per-object work.
+struct MapCache<V: Copy> {
+    slots: Vec<(u64, V)>,
+}
+
+impl<V: Copy + Default> MapCache<V> {
+    fn new() -> MapCache<V> {
+        MapCache { slots: vec![(0, V::default()); 256] }
+    }
+    #[inline]
+    fn get(&mut self, map: u64, miss: impl FnOnce() -> V) -> V {
+        let k = ((map >> 3) ^ (map >> 11)) as usize & 255;
+        if self.slots[k].0 == map {
+            return self.slots[k].1;
+        }
+        let v = miss();
+        self.slots[k] = (map, v);
+        v
+    }
+}
+
 /// Group scanned objects by constructor and property names.
 pub fn group(h: &Heap, s: &HeapScan) -> Findings {
+    group_found(h, &s.objects, &s.garbage, &s.stats)
+}
+
+fn group_found(h: &Heap, found: &[Found], garbage: &[Found], stats: &ScanStats) -> Findings {
     let t0 = Instant::now();
-    // What each map says, once per map (the first object of it asks).
-    let mut firsts: AddrMap<u64> = AddrMap::default();
-    for f in &s.objects {
-        firsts.entry(f.map).or_insert(f.addr);
-    }
-    let firsts: Vec<(u64, u64)> = firsts.into_iter().collect();
-    let facts: Vec<(u64, MapFacts)> = firsts.par_iter().map(|&(map, obj)| (map, map_facts(h, obj, map))).collect();
+    // The distinct maps, each with its first object (which is asked for
+    // the constructor).
+    let firsts: AddrMap<u64> = found
+        .par_chunks(GROUP_BATCH)
+        .map(|c| {
+            let mut m: AddrMap<u64> = AddrMap::default();
+            let mut seen: MapCache<bool> = MapCache::new();
+            for f in c {
+                seen.get(f.map, || {
+                    m.entry(f.map).or_insert(f.addr);
+                    true
+                });
+            }
+            m
+        })
+        .reduce(AddrMap::default, |mut a, b| {
+            for (k, v) in b {
+                let e = a.entry(k).or_insert(v);
+                *e = (*e).min(v);
+            }
+            a
+        });
+    let mut firsts: Vec<(u64, u64)> = firsts.into_iter().collect();
+    firsts.sort_unstable();
+    let facts: Vec<MapFacts> = firsts.par_iter().map(|&(map, obj)| map_facts(h, obj, map)).collect();
+    let map_ix: AddrMap<u32> = firsts.iter().enumerate().map(|(i, (m, _))| (*m, i as u32)).collect();
     let mut cons: Interner<String> = Interner::default();
     let mut names: Interner<Vec<String>> = Interner::default();
     let empty = names.id(&Vec::new());
-    let mut unreadable_maps: HashSet<u64> = HashSet::new();
-    let mut map_keys: AddrMap<MapKey> = AddrMap::default();
-    for (map, mf) in &facts {
-        let c = cons.id(&mf.constructor);
-        let k = if mf.array {
-            MapKey::Array(c)
-        } else {
-            match &mf.names {
-                Ok(v) => MapKey::Fixed(Key { constructor: c, props: names.id(v), array_len: None }),
-                Err(NamesFrom::Dictionary) => MapKey::Dictionary(c),
-                Err(NamesFrom::Unreadable) => {
-                    unreadable_maps.insert(*map);
-                    MapKey::Fixed(Key { constructor: c, props: names.id(&vec![format!("<map {map:#x}>")]), array_len: None })
-                }
-            }
-        };
-        map_keys.insert(*map, k);
-    }
-    // Each object's key; arrays and dictionaries read the object itself.
-    let len_field = &h.v8.layout.js_array_length;
-    let parts: Vec<Part> = s
-        .objects
-        .par_iter()
-        .map(|f| match map_keys.get(&f.map) {
-            Some(MapKey::Fixed(k)) => Part::Key(*k),
-            Some(MapKey::Array(c)) => {
-                let len = h.field(f.addr, len_field).ok().filter(|v| h.is_smi(*v)).map(|v| h.smi_value(v).max(0) as u64);
-                Part::Key(Key { constructor: *c, props: empty, array_len: Some(len.unwrap_or(0)) })
-            }
-            Some(MapKey::Dictionary(c)) => Part::Names(*c, dictionary_names(h, f.addr).map_err(|_| ())),
-            // Every map was classified above.
-            None => Part::Key(Key { constructor: 0, props: empty, array_len: None }),
-        })
-        .collect();
-    // A cheap hasher: one lookup per object (neighbours rarely share a key).
     let mut index: HashMap<Key, u32, std::hash::BuildHasherDefault<AddrHasher>> = HashMap::default();
     let mut keys: Vec<Key> = Vec::new();
-    let mut ix: Vec<u32> = Vec::with_capacity(s.objects.len());
-    let mut unreadable = 0u64;
-    let mut last: Option<(Key, u32)> = None;
-    for (f, part) in s.objects.iter().zip(parts) {
+    let mut gid = |k: Key, keys: &mut Vec<Key>| -> u32 {
+        *index.entry(k).or_insert_with(|| {
+            keys.push(k);
+            keys.len() as u32 - 1
+        })
+    };
+    let mut unreadable_map = vec![false; firsts.len()];
+    let map_keys: Vec<MapKey> = facts
+        .iter()
+        .enumerate()
+        .map(|(i, mf)| {
+            let c = cons.id(&mf.constructor);
+            if mf.array {
+                return MapKey::Array(c);
+            }
+            match &mf.names {
+                Ok(v) => MapKey::Fixed(gid(Key { constructor: c, props: names.id(v), array_len: None }, &mut keys)),
+                Err(NamesFrom::Dictionary) => MapKey::Dictionary(c),
+                Err(NamesFrom::Unreadable) => {
+                    unreadable_map[i] = true;
+                    let n = names.id(&vec![format!("<map {:#x}>", firsts[i].0)]);
+                    MapKey::Fixed(gid(Key { constructor: c, props: n, array_len: None }, &mut keys))
+                }
+            }
+        })
+        .collect();
+    // Each object's map index, in parallel; the objects whose key is their
+    // own (arrays, dictionaries) read it now, apart.
+    let len_field = &h.v8.layout.js_array_length;
+    let mut ix: Vec<u32> = vec![0; found.len()];
+    let own: Vec<(usize, Part)> = ix
+        .par_chunks_mut(GROUP_BATCH)
+        .zip(found.par_chunks(GROUP_BATCH))
+        .enumerate()
+        .flat_map_iter(|(n, (ixc, fc))| {
+            let mut cache: MapCache<u32> = MapCache::new();
+            let mut own = Vec::new();
+            for (j, (x, f)) in ixc.iter_mut().zip(fc).enumerate() {
+                // Every map is in map_ix (they came from these objects).
+                let m = cache.get(f.map, || map_ix.get(&f.map).copied().unwrap_or(0));
+                *x = m;
+                let part = match map_keys[m as usize] {
+                    MapKey::Fixed(_) => continue,
+                    MapKey::Array(c) => {
+                        let len = h.field(f.addr, len_field).ok().filter(|v| h.is_smi(*v)).map(|v| h.smi_value(v).max(0) as u64);
+                        Part::Key(Key { constructor: c, props: empty, array_len: Some(len.unwrap_or(0)) })
+                    }
+                    MapKey::Dictionary(c) => Part::Names(c, dictionary_names(h, f.addr).map_err(|_| ())),
+                };
+                own.push((n * GROUP_BATCH + j, part));
+            }
+            own
+        })
+        .collect();
+    // Objects per map; then the map index becomes the group index.
+    let mut per_map = vec![0u64; firsts.len()];
+    for m in &ix {
+        per_map[*m as usize] += 1;
+    }
+    let unreadable_fixed: u64 = per_map.iter().zip(&unreadable_map).filter(|(_, u)| **u).map(|(n, _)| *n).sum();
+    let map_group: Vec<u32> = map_keys.iter().map(|k| if let MapKey::Fixed(g) = k { *g } else { u32::MAX }).collect();
+    ix.par_iter_mut().for_each(|x| *x = map_group[*x as usize]);
+    let mut counts = vec![0u64; keys.len()];
+    let mut sizes = vec![0u64; keys.len()];
+    for (m, n) in per_map.iter().enumerate() {
+        if let MapKey::Fixed(g) = map_keys[m] {
+            counts[g as usize] += n;
+            sizes[g as usize] += n * facts[m].size;
+        }
+    }
+    let mut unreadable = unreadable_fixed;
+    for (i, part) in own {
+        let f = found[i];
         let k = match part {
             Part::Key(k) => k,
             Part::Names(c, Ok(v)) => Key { constructor: c, props: names.id(&v), array_len: None },
@@ -1300,38 +1486,29 @@ pub fn group(h: &Heap, s: &HeapScan) -> Findings {
                 Key { constructor: c, props: names.id(&vec![format!("<dictionary of map {:#x}>", f.map)]), array_len: None }
             }
         };
-        unreadable += (!unreadable_maps.is_empty() && unreadable_maps.contains(&f.map)) as u64;
-        let i = match last {
-            Some((lk, li)) if lk == k => li,
-            _ => *index.entry(k).or_insert_with(|| {
-                keys.push(k);
-                keys.len() as u32 - 1
-            }),
-        };
-        last = Some((k, i));
-        ix.push(i);
-    }
-    let mut counts = vec![0usize; keys.len()];
-    for i in &ix {
-        counts[*i as usize] += 1;
+        let g = gid(k, &mut keys) as usize;
+        if g >= counts.len() {
+            counts.resize(g + 1, 0);
+            sizes.resize(g + 1, 0);
+        }
+        counts[g] += 1;
+        sizes[g] += map_ix.get(&f.map).map(|m| facts[*m as usize].size).unwrap_or(0);
+        ix[i] = g as u32;
     }
     let mut groups: Vec<Group> = keys
         .iter()
-        .zip(&counts)
-        .map(|(k, n)| Group {
+        .zip(counts.iter().zip(&sizes))
+        .map(|(k, (n, size))| Group {
             constructor: cons.all[k.constructor as usize].clone(),
             props: names.all[k.props as usize].clone(),
             array_len: k.array_len,
-            size: 0,
-            members: Vec::with_capacity(*n),
+            size: *size,
+            members: Vec::with_capacity(*n as usize),
         })
         .collect();
-    let sizes: AddrMap<u64> = facts.iter().map(|(m, mf)| (*m, mf.size)).collect();
-    let objects: Vec<u64> = s.objects.iter().map(|f| f.addr).collect();
-    for ((a, i), f) in objects.iter().zip(&ix).zip(&s.objects) {
-        let g = &mut groups[*i as usize];
-        g.members.push(*a);
-        g.size += sizes.get(&f.map).copied().unwrap_or(0);
+    let objects: Vec<u64> = found.par_iter().map(|f| f.addr).collect();
+    for (a, i) in objects.iter().zip(&ix) {
+        groups[*i as usize].members.push(*a);
     }
     // Sort, then renumber the objects' group indexes.
     let mut order: Vec<usize> = (0..groups.len()).collect();
@@ -1345,14 +1522,14 @@ pub fn group(h: &Heap, s: &HeapScan) -> Findings {
     }
     let mut slots: Vec<Option<Group>> = groups.into_iter().map(Some).collect();
     let groups: Vec<Group> = order.iter().filter_map(|o| slots[*o].take()).collect();
-    let group_ix: Vec<u32> = ix.iter().map(|i| new_ix[*i as usize]).collect();
+    ix.par_iter_mut().for_each(|i| *i = new_ix[*i as usize]);
     Findings {
         groups,
         objects,
-        group_ix,
-        garbage: s.garbage.len() as u64,
-        garbage_objects: s.garbage.iter().map(|f| f.addr).collect(),
-        stats: s.stats.clone(),
+        group_ix: ix,
+        garbage: garbage.len() as u64,
+        garbage_objects: garbage.iter().map(|f| f.addr).collect(),
+        stats: stats.clone(),
         group_time: t0.elapsed(),
         unreadable,
     }
