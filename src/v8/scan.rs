@@ -679,10 +679,22 @@ impl<'a> PageFilter<'a> {
 /// jumps from object to object, which the prefetcher does not follow, and
 /// it waited on memory for most of its time.
 fn young_refs(p: &Params, f: &PageFilter, bytes: &[u8], base: u64, out: &mut Vec<(u64, u64)>) {
-    for (i, c) in bytes.chunks_exact(8).enumerate() {
-        let w = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
-        if (w & p.tag_mask == p.tag) & f.maybe(w) {
-            out.push((base + i as u64 * 8, w));
+    // Branch-free: every word is written to a block buffer and kept only if
+    // it passed (a mispredicted branch per hit would stall the loads).
+    const BLOCK: usize = 4096;
+    let mut buf = [0u32; BLOCK];
+    for (bi, block) in bytes.chunks(BLOCK * 8).enumerate() {
+        let mut n = 0usize;
+        for (i, c) in block.chunks_exact(8).enumerate() {
+            let w = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
+            buf[n] = i as u32;
+            n += ((w & p.tag_mask == p.tag) & f.maybe(w)) as usize;
+        }
+        let at = base + (bi * BLOCK * 8) as u64;
+        for &i in &buf[..n] {
+            let off = i as usize * 8;
+            let w = u64::from_le_bytes(block[off..off + 8].try_into().unwrap_or([0; 8]));
+            out.push((at + off as u64, w));
         }
     }
 }
