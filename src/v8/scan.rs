@@ -120,7 +120,8 @@ enum Shape {
     Fixed(u64),
     /// Smi length at `fixed_array_length`, `elem` bytes per element after
     /// `header` bytes.
-    Array { header: u64, elem: u64 },
+    /// `raw`: the elements are data (doubles, bytes), never pointers.
+    Array { header: u64, elem: u64, raw: bool },
     /// Sequential string: int32 length at `string_length`.
     SeqString { header: u64, elem: u64 },
     /// FreeSpace: Smi size at `free_space_size`.
@@ -362,13 +363,13 @@ impl<'p> Maps<'p> {
             return Some(Shape::Fixed(size));
         }
         if ts.fixed_arrays.contains(&t) {
-            return Some(Shape::Array { header: p.fixed_header, elem: 8 });
+            return Some(Shape::Array { header: p.fixed_header, elem: 8, raw: false });
         }
         if ts.double_array == Some(t) {
-            return Some(Shape::Array { header: p.double_header, elem: 8 });
+            return Some(Shape::Array { header: p.double_header, elem: 8, raw: true });
         }
         if ts.byte_array == Some(t) {
-            return Some(Shape::Array { header: p.fixed_header, elem: 1 });
+            return Some(Shape::Array { header: p.fixed_header, elem: 1, raw: true });
         }
         if self.h.is_string_type(t) {
             if let Ok((super::heap::StrRepr::Seq, one)) = self.h.string_kind(t) {
@@ -423,6 +424,9 @@ struct ChunkOut {
     /// Extents of objects (or free space) running past the chunk's end:
     /// (start, end, is_free).
     overhang: Vec<(u64, u64, bool)>,
+    /// Starts of the overhanging objects that hold only data (strings,
+    /// double and byte arrays): their tails are no roots.
+    raw_overhang: Vec<u64>,
     /// Young-generation pages only: every object recognised, as (untagged
     /// start, size; 0 when unknown), for the liveness pass.
     young_objs: Vec<(u64, u64, u64)>,
@@ -473,7 +477,7 @@ fn scan_chunk(p: &Params, maps: &mut Maps, base: u64, bytes: &[u8], young: bool)
                 Some(size)
             }
             Shape::Fixed(s) => Some(s),
-            Shape::Array { header, elem } => r
+            Shape::Array { header, elem, .. } => r
                 .u64(a + p.off_len)
                 .filter(|v| p.is_smi(*v))
                 .map(|v| p.smi(v))
@@ -518,6 +522,9 @@ fn scan_chunk(p: &Params, maps: &mut Maps, base: u64, bytes: &[u8], young: bool)
                 let oend = a.saturating_add(s);
                 if oend > end {
                     out.overhang.push((a, oend, false));
+                    if matches!(shape, Shape::Array { raw: true, .. } | Shape::SeqString { .. }) {
+                        out.raw_overhang.push(a);
+                    }
                     break;
                 }
                 i += s as usize;
@@ -994,10 +1001,12 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
     let mut outs: Vec<ChunkOut> = outs.into_iter().flatten().collect();
     let mut res = HeapScan::default();
     let mut overhang: Vec<(u64, u64, bool)> = Vec::new();
+    let mut raw_overhang: Vec<u64> = Vec::new();
     for o in &mut outs {
         res.stats.heap_objects += o.heap_objects;
         res.stats.free_bytes += o.free_bytes;
         overhang.append(&mut o.overhang);
+        raw_overhang.append(&mut o.raw_overhang);
     }
     overhang.sort_unstable();
     // The furthest end of the extents up to each: an object beyond it is
@@ -1028,10 +1037,10 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
         }
         let young = Young::new(&p, h, objs);
         // Old objects longer than a chunk (large object pages) are roots
-        // beyond their first chunk too.
+        // beyond their first chunk too (not those holding only data).
         let tails: Vec<(u64, u64)> = overhang
             .iter()
-            .filter(|(a, _, free)| !free && !young_pages.contains(&(a & !(CHUNK - 1))))
+            .filter(|(a, _, free)| !free && !young_pages.contains(&(a & !(CHUNK - 1))) && !raw_overhang.contains(a))
             .map(|&(a, e, _)| (((a / CHUNK) + 1) * CHUNK, e))
             .filter(|(a, e)| a < e)
             .collect();
