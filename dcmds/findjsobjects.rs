@@ -315,6 +315,9 @@ pub(crate) fn findings(s: &mut Session, all_young: bool) -> Result<(Arc<Findings
     s.err = pr.err;
     let f = Arc::new(res?);
     s.cache.insert(key, Box::new(f.clone()));
+    if !all_young {
+        super::refs::start_background(s, f.clone());
+    }
     Ok((f, false))
 }
 

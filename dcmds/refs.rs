@@ -239,20 +239,39 @@ EXAMPLES
   > ::jsfunctions -x 5484467a401
 ";
 
-/// The session's index, built on first use (with the scan it needs).
+/// The session's index, built on first use (with the scan it needs), or
+/// taken from the build an interactive scan started in the background.
 pub(crate) fn index(s: &mut Session) -> Result<(Arc<Findings>, Arc<RefIndex>), DcmdError> {
     let (f, _) = super::findjsobjects::findings(s, false)?;
     if let Some(ix) = s.cache.get(CACHE_KEY).and_then(|b| b.downcast_ref::<Arc<RefIndex>>()) {
         return Ok((f, ix.clone()));
     }
     let t0 = Instant::now();
-    let mut ix = {
-        let h = s.heap()?;
-        let stop = || INTERRUPTED.load(std::sync::atomic::Ordering::Relaxed);
-        refs::build(&h, &f, &stop).map_err(|e| match e {
-            ScanError::Interrupted => DcmdError::Interrupted,
-            ScanError::V8(e) => e.into(),
-        })?
+    let built = match s.cache.remove(CACHE_KEY_BG).and_then(|b| b.downcast::<Background>().ok()) {
+        Some(bg) => {
+            // Wait for it; Ctrl-C stops the wait, not the build.
+            while !bg.handle.as_ref().is_some_and(|h| h.is_finished()) {
+                if s.check_interrupt().is_err() {
+                    s.cache.insert(CACHE_KEY_BG, bg);
+                    return Err(DcmdError::Interrupted);
+                }
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            let mut bg = bg;
+            bg.handle.take().and_then(|h| h.join().ok()).and_then(|r| r.ok())
+        }
+        None => None,
+    };
+    let mut ix = match built {
+        Some(ix) => ix,
+        None => {
+            let h = s.heap()?;
+            let stop = || INTERRUPTED.load(std::sync::atomic::Ordering::Relaxed);
+            refs::build(&h, &f, &stop).map_err(|e| match e {
+                ScanError::Interrupted => DcmdError::Interrupted,
+                ScanError::V8(e) => e.into(),
+            })?
+        }
     };
     // Node's libuv handles and requests hold their JS objects through
     // persistent handles: roots too (none when this is not Node).
@@ -263,6 +282,46 @@ pub(crate) fn index(s: &mut Session) -> Result<(Arc<Findings>, Arc<RefIndex>), D
     let ix = Arc::new(ix);
     s.cache.insert(CACHE_KEY, Box::new(ix.clone()));
     Ok((f, ix))
+}
+
+/// The cache slot of an index being built in the background.
+const CACHE_KEY_BG: &str = "jsfindrefs-background";
+
+/// An index build on its own thread. Dropping it (the session ends) asks
+/// the build to stop; it is not waited for.
+struct Background {
+    handle: Option<std::thread::JoinHandle<Result<RefIndex, ScanError>>>,
+    cancel: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        self.cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// After a scan in an interactive session, start building the reference
+/// index in the background: the user reads the table meanwhile, and the
+/// first `::jsfindrefs` or `::jsretainers` answers at once instead of
+/// building it then (seconds on a heap of millions of objects). Only for
+/// cores: a live process is read through ptrace, from its tracer thread.
+pub(crate) fn start_background(s: &mut Session, f: Arc<Findings>) {
+    if !s.interactive || s.cache.contains_key(CACHE_KEY) || s.cache.contains_key(CACHE_KEY_BG) {
+        return;
+    }
+    let Ok((t, v8)) = s.shared() else { return };
+    if t.is_live() {
+        return;
+    }
+    let cancel = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let c = cancel.clone();
+    let spawned = std::thread::Builder::new().name("jmdb-refindex".into()).spawn(move || {
+        let h = Heap::new(&t, &v8);
+        refs::build(&h, &f, &|| c.load(std::sync::atomic::Ordering::Relaxed))
+    });
+    if let Ok(handle) = spawned {
+        s.cache.insert(CACHE_KEY_BG, Box::new(Background { handle: Some(handle), cancel }));
+    }
 }
 
 /// What a holder is called in slot labels: its constructor (`Session`),

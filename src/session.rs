@@ -6,6 +6,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::lang::dcmd::{DcmdError, Registry};
 use crate::target::Target;
+use std::sync::Arc;
+
 use crate::v8::{Heap, V8};
 
 /// Set by the SIGINT handler while a command runs; long loops poll it
@@ -13,7 +15,9 @@ use crate::v8::{Heap, V8};
 pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 pub struct Session {
-    pub target: Option<Target>,
+    /// Shared (an `Arc`) so that work can go on in the background, such as
+    /// the reference index built after a scan in an interactive session.
+    pub target: Option<Arc<Target>>,
     pub registry: Registry,
     /// mdb's dot.
     pub dot: u64,
@@ -27,29 +31,41 @@ pub struct Session {
     pub quit: bool,
     /// The V8 model, loaded on the first command that needs it (opening a
     /// core and printing native stacks never pay for it).
-    v8: std::sync::OnceLock<Result<V8, String>>,
+    v8: std::sync::OnceLock<Result<Arc<V8>, String>>,
     /// The command language's variables, increment and history.
     pub lang: crate::lang::exec::LangState,
     /// Results expensive to recompute (a heap scan), kept for later
     /// commands, by the name of the dcmd family that owns each slot.
     pub cache: std::collections::HashMap<&'static str, Box<dyn std::any::Any + Send>>,
+    /// An interactive session (the REPL): expensive follow-ups of a command
+    /// may start in the background while the user reads its output.
+    pub interactive: bool,
 }
 
 impl Session {
     pub fn new(target: Option<Target>, registry: Registry, err: Box<dyn Write + Send>) -> Session {
         let thread = target.as_ref().map(|t| t.signalled_thread()).unwrap_or(0);
-        Session { target, registry, dot: 0, thread, err, failed: false, quit: false, v8: std::sync::OnceLock::new(), lang: Default::default(), cache: Default::default() }
+        let target = target.map(Arc::new);
+        Session { target, registry, dot: 0, thread, err, failed: false, quit: false, v8: std::sync::OnceLock::new(), lang: Default::default(), cache: Default::default(), interactive: false }
     }
 
     /// The target, or the error every target-needing dcmd returns.
     pub fn target(&self) -> Result<&Target, DcmdError> {
-        self.target.as_ref().ok_or(DcmdError::NoTarget)
+        self.target.as_deref().ok_or(DcmdError::NoTarget)
+    }
+
+    /// The target and its V8 model, shared, for work on another thread.
+    pub fn shared(&self) -> Result<(Arc<Target>, Arc<V8>), DcmdError> {
+        self.v8()?;
+        let t = self.target.clone().ok_or(DcmdError::NoTarget)?;
+        let v8 = self.v8.get().and_then(|r| r.as_ref().ok()).cloned().ok_or(DcmdError::NoTarget)?;
+        Ok((t, v8))
     }
 
     /// The V8 model of the target, or why there is none.
     pub fn v8(&self) -> Result<&V8, DcmdError> {
         let t = self.target()?;
-        self.v8.get_or_init(|| V8::load(t)).as_ref().map_err(|e| DcmdError::Failed(e.clone()))
+        self.v8.get_or_init(|| V8::load(t).map(Arc::new)).as_deref().map_err(|e| DcmdError::Failed(e.clone()))
     }
 
     /// The target with its V8 model: what V8 dcmds decode with.

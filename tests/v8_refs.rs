@@ -187,3 +187,28 @@ fn usage_errors() {
     assert_ne!(code, 0);
     assert!(err.contains("address"), "{err}");
 }
+
+/// In an interactive session the reference index is built in the
+/// background after `::findjsobjects`; the first reference query then
+/// takes it (waiting if it is not finished) and answers exactly as the
+/// index built on demand does.
+#[test]
+fn background_index_answers_as_on_demand() {
+    for c in cores_for("refs") {
+        let a = ref_addrs(&c);
+        let want = c.expected("retainers.lonely").unwrap_or_else(|| panic!("{}: no expected.retainers.lonely", c.name()));
+        let mut s = jmdb::session::Session::new(Some(open(&c)), jmdb::dcmds::registry(), Box::new(std::io::sink()));
+        s.interactive = true;
+        let mut out = Vec::new();
+        let o = jmdb::lang::exec::run(&mut s, "::findjsobjects", &mut out);
+        assert!(!s.failed, "{}: ::findjsobjects: {o:?}", c.name());
+        let mut out = Vec::new();
+        jmdb::lang::exec::run(&mut s, &format!("{:x}::jsretainers", a["lonely"]), &mut out);
+        assert!(!s.failed, "{}: ::jsretainers failed", c.name());
+        assert_eq!(String::from_utf8_lossy(&out).trim_end(), want, "{}", c.name());
+        let mut out = Vec::new();
+        jmdb::lang::exec::run(&mut s, &format!("{:x}::jsfindrefs", a["target"]), &mut out);
+        let slots = sorted(rows(&c, "jsfindrefs", &String::from_utf8_lossy(&out)).into_iter().map(|r| r.2).collect());
+        assert_eq!(slots, sorted(c.expected_list("holders.target")), "{}", c.name());
+    }
+}

@@ -554,7 +554,7 @@ impl<'c> Runner<'c> {
                 (*handler)(s, &inv, out).map_err(with_usage)
             }
             Runner::Format { verb, items, fmt } => {
-                let target = s.target.as_ref();
+                let target = s.target.as_deref();
                 let symbolize = |a: u64| target.and_then(|t| t.symbolize(a));
                 let interrupted = || INTERRUPTED.load(Ordering::Relaxed);
                 let env = FmtEnv {

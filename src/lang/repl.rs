@@ -136,6 +136,9 @@ impl Helper for JmdbHelper {}
 /// Read, run and print until `$q`, `::quit` or end of input.
 pub fn run(s: &mut Session, out: &mut dyn Write) -> Result<(), String> {
     install_interrupt_handler()?;
+    // A person reads each command's output: slow follow-ups may start in
+    // the background meanwhile (the reference index after a heap scan).
+    s.interactive = true;
     let config = Config::builder().completion_type(CompletionType::List).auto_add_history(false).build();
     let mut rl: Editor<JmdbHelper, DefaultHistory> = Editor::with_config(config).map_err(|e| e.to_string())?;
     rl.set_helper(Some(JmdbHelper::new(s)));
