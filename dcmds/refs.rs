@@ -83,7 +83,9 @@ DESCRIPTION
 
   The first use in a session scans the heap (as ::findjsobjects does) and
   builds a reverse-reference index from every live object's references;
-  later queries are binary searches. References to oddballs (undefined,
+  later queries are binary searches. In an interactive session the index
+  is built in the background as soon as ::findjsobjects has printed its
+  table; a query that comes before it is done waits for it. References to oddballs (undefined,
   null, booleans, the hole), HeapNumbers and maps are not indexed, nor
   references from V8's internal objects (code, feedback, descriptor
   arrays) that no JS object leads to.
