@@ -27,7 +27,7 @@ use crate::memory::Memory;
 
 use super::heap::Heap;
 use super::object::{self, ElemStore, Location, PropValue};
-use super::scan::Findings;
+use super::scan::{AddrMap, AddrSet, Findings};
 use super::V8Error;
 
 /// One reference: `holder` refers to `target` through `slot`.
@@ -257,7 +257,8 @@ const MAX_ITEMS: u64 = 1 << 24;
 
 /// Instance types the builder tells apart.
 struct Kinds {
-    skip: HashSet<u16>,
+    /// Instance types whose objects hold no references (a bit per type).
+    skip: Vec<bool>,
     fixed_array: Option<u16>,
     js_array: Option<u16>,
     map: Option<u16>,
@@ -275,7 +276,10 @@ struct Kinds {
 impl Kinds {
     fn new(h: &Heap) -> Kinds {
         let ty = |n: &str| h.v8.types.num(n);
-        let skip = ["ODDBALL_TYPE", "HOLE_TYPE", "HEAP_NUMBER_TYPE", "MAP_TYPE", "BIGINT_TYPE"].iter().filter_map(|n| ty(n)).collect();
+        let mut skip = vec![false; 1 << 16];
+        for t in ["ODDBALL_TYPE", "HOLE_TYPE", "HEAP_NUMBER_TYPE", "MAP_TYPE", "BIGINT_TYPE"].iter().filter_map(|n| ty(n)) {
+            skip[t as usize] = true;
+        }
         let mut native_context = None;
         let mut script_context = None;
         let l = &h.v8.layout;
@@ -381,7 +385,7 @@ impl Builder<'_> {
             return;
         }
         let Some(t) = self.ty(out, target) else { return };
-        if self.k.skip.contains(&t) {
+        if self.k.skip[t as usize] {
             return;
         }
         if h.is_context_type(t) {
@@ -447,7 +451,7 @@ impl Builder<'_> {
     }
 
     /// The references of one JS object.
-    fn js_object(&self, out: &mut Out, plans: &mut HashMap<u64, Option<std::rc::Rc<Plan>>>, obj: u64) {
+    fn js_object(&self, out: &mut Out, plans: &mut AddrMap<Option<std::rc::Rc<Plan>>>, obj: u64) {
         let h = self.h;
         let Ok(map) = h.map(obj) else {
             out.unreadable += 1;
@@ -603,7 +607,7 @@ impl Builder<'_> {
     }
 
     /// The references of a non-JS holder: a context, a string, an array.
-    fn other(&self, out: &mut Out, scopes: &mut HashMap<u64, Option<Vec<(u64, u32)>>>, addr: u64) {
+    fn other(&self, out: &mut Out, scopes: &mut AddrMap<Option<Vec<(u64, u32)>>>, addr: u64) {
         let h = self.h;
         let l = &h.v8.layout;
         let Some(t) = self.ty(out, addr) else {
@@ -688,7 +692,7 @@ pub fn build(h: &Heap, f: &Findings, interrupted: &(dyn Fn() -> bool + Sync)) ->
             return;
         }
         let mut out = Out::default();
-        let mut plans = HashMap::new();
+        let mut plans = AddrMap::default();
         for &o in chunk {
             b.js_object(&mut out, &mut plans, o);
         }
@@ -700,7 +704,7 @@ pub fn build(h: &Heap, f: &Findings, interrupted: &(dyn Fn() -> bool + Sync)) ->
     // Later rounds: the non-JS holders found so far; contexts and arrays
     // each once, strings once per round (a string reached again by a
     // longer path is walked again; the final sort drops the duplicates).
-    let mut seen: HashSet<u64> = HashSet::new();
+    let mut seen: AddrSet = AddrSet::default();
     let mut rounds = 1;
     loop {
         let (mut found, mut strings) = {
@@ -729,7 +733,7 @@ pub fn build(h: &Heap, f: &Findings, interrupted: &(dyn Fn() -> bool + Sync)) ->
                 return;
             }
             let mut out = Out::default();
-            let mut scopes = HashMap::new();
+            let mut scopes = AddrMap::default();
             for &a in chunk {
                 b.other(&mut out, &mut scopes, a);
             }
@@ -755,7 +759,9 @@ pub fn build(h: &Heap, f: &Findings, interrupted: &(dyn Fn() -> bool + Sync)) ->
     }
     trim();
     stats.unreadable = unreadable;
-    edges.par_sort_unstable();
+    // One u128 comparison per pair (the packed fields compared one by one
+    // cost twice as much).
+    edges.par_sort_unstable_by_key(|e| ((e.hi as u128) << 32) | e.lo as u128);
     edges.dedup();
     edges.shrink_to_fit();
     stats.other_holders = seen.len();
@@ -800,7 +806,7 @@ impl Acc {
 
 /// The GC roots among the holders: global objects and proxies, script
 /// contexts, and the objects live stack words point at.
-fn find_roots(h: &Heap, f: &Findings, k: &Kinds, others: &HashSet<u64>, edges: &[Packed]) -> Vec<(u64, Root)> {
+fn find_roots(h: &Heap, f: &Findings, k: &Kinds, others: &AddrSet, edges: &[Packed]) -> Vec<(u64, Root)> {
     let mut roots: Vec<(u64, Root)> = f
         .objects
         .par_iter()
@@ -876,8 +882,8 @@ impl RefIndex {
         let b = Builder { h, k: &self.kinds, names: &self.names };
         let mut out = Out { want: Some(target), ..Default::default() };
         match h.instance_type(holder) {
-            Ok(t) if h.is_js_receiver_type(t) => b.js_object(&mut out, &mut HashMap::new(), holder),
-            Ok(_) => b.other(&mut out, &mut HashMap::new(), holder),
+            Ok(t) if h.is_js_receiver_type(t) => b.js_object(&mut out, &mut AddrMap::default(), holder),
+            Ok(_) => b.other(&mut out, &mut AddrMap::default(), holder),
             Err(_) => {}
         }
         out.hits

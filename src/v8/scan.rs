@@ -259,7 +259,7 @@ impl Reader<'_> {
 /// A hasher for addresses: one multiply (SipHash costs more than the rest
 /// of the scan's work per word).
 #[derive(Default, Clone, Copy)]
-struct AddrHasher(u64);
+pub(crate) struct AddrHasher(u64);
 
 impl std::hash::Hasher for AddrHasher {
     fn finish(&self) -> u64 {
@@ -275,8 +275,8 @@ impl std::hash::Hasher for AddrHasher {
     }
 }
 
-type AddrMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<AddrHasher>>;
-type AddrSet = HashSet<u64, std::hash::BuildHasherDefault<AddrHasher>>;
+pub(crate) type AddrMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<AddrHasher>>;
+pub(crate) type AddrSet = HashSet<u64, std::hash::BuildHasherDefault<AddrHasher>>;
 
 /// The per-chunk map cache: pointer → shape if it is a map, None if not.
 struct Maps<'p> {
