@@ -842,8 +842,13 @@ impl<'a> Young<'a> {
                 if ctl.interrupt.is_some_and(|f| f.load(Ordering::Relaxed)) {
                     return out;
                 }
+                // The tails of big arrays are most of these bytes: the
+                // branch-free loop first, then the exact test on its few
+                // candidates.
                 if let Some(bytes) = self.t.core_slice(a, (b - a) as usize) {
-                    self.hits(young_filter, bytes, &[], a, &mut out);
+                    let mut cand = Vec::new();
+                    young_refs(self.p, young_filter, bytes, a, &mut cand);
+                    out.extend(cand.into_iter().filter(|(_, w)| young_filter.contains(w & !(CHUNK - 1))).filter_map(|(_, w)| self.find(w - self.p.tag)));
                 }
                 out
             })
