@@ -74,19 +74,31 @@ DESCRIPTION
   left in free space, and objects in the young generation that nothing
   alive points at (a young page keeps, past its allocation point, stale
   objects of earlier cycles with their maps intact). A young object is
-  alive when a word of an old-generation object, of a thread's live stack
-  or of a binary's writable data points at it, or a live young object
-  does. From malloc'd memory only pointers to microtasks are followed
+  alive when a word of an old-generation object (not on a released page),
+  of a thread's live stack or of a binary's writable data points at it, or
+  a live young object does. From malloc'd memory only pointers to microtasks are followed
   (the pending-microtask queue lives there); other pointers there are not,
   as the collector's freed worklists hold thousands of stale ones: a young
   object only native code holds (a global handle) is counted as garbage.
   -g keeps every young object instead.
 
-  Old-generation objects that died after the last full collection, or
-  whose page the sweeper had not yet swept when the process died, are
-  still counted: they look exactly like live ones. Counts equal a heap
+  In the old generation, V8's own page headers say which objects are
+  dead where it leaves a trace, and those are garbage too:
+    - on a page V8 has released (pooled for reuse, or queued to be freed:
+      the page's flags say so, or its metadata was cleared), every object;
+    - on a page that a finished full GC marked and the sweeper had not yet
+      swept when the process died (common in out-of-memory cores, where
+      hundreds of pages wait), every object the GC did not mark: its bit
+      in the page's marking bitmap is clear. A page that is being swept,
+      or on which a new marking cycle is running, tells nothing (its bits
+      are partial), and neither do large-object pages.
+  Objects the GC marked are live at the last GC: one that died while it
+  ran or after it cannot be told from a live one, and is counted. So are old-generation objects on pages already swept and
+  reused: past the allocation point of the page V8 allocates from, stale
+  objects keep their maps (up to a page of them). Counts equal a heap
   snapshot's (which collects first) when the core was taken after a full
-  GC had finished sweeping.
+  GC had finished sweeping. Each dead object is counted once, by the first
+  of these reasons that applies (free space first); -v gives the counts.
 
   The scan runs in parallel, prints a progress line on stderr when it
   takes more than a second, and stops on Ctrl-C. It runs once per
@@ -99,8 +111,9 @@ DESCRIPTION
 
 OPTIONS
   -a              also print the groups of the garbage: dead objects
-                  still in memory (in free space, or young and
-                  unreached), in a second table
+                  still in memory (in free space, young and unreached,
+                  on released pages, or unmarked on pages not yet
+                  swept), in a second table
   -c constructor  print the representatives of the groups whose
                   constructor is this name
   -p property     print the representatives of the groups whose objects
@@ -114,7 +127,8 @@ OPTIONS
   -r              print the holders of the marked object (see ::jsfindrefs)
   -s              sort the table by total size, the biggest last
   -v              also print statistics: time, bytes scanned, objects,
-                  groups, free space and garbage
+                  groups, free space, garbage by how it was found dead,
+                  and the pages pending sweep or released
 
 EXAMPLES
   > ::findjsobjects
@@ -376,13 +390,22 @@ fn stats(f: &Findings, cached: bool) -> String {
         f.objects(),
         f.groups.len()
     ));
+    let by_page = st.young_dead + st.released_dead + st.unswept_dead;
     t.push_str(&format!(
-        "findjsobjects: {} of free space; garbage: {} dead JS objects ({} in free space, {} in the young generation that nothing alive points at), not listed\n",
+        "findjsobjects: {} of free space; garbage: {} dead JS objects ({} in free space, {} in the young generation that nothing alive points at, {} on released pages, {} unmarked by the last full GC on pages not yet swept), not listed\n",
         mb(st.free_bytes),
         f.garbage,
-        f.garbage - st.young_dead.min(f.garbage),
-        st.young_dead
+        f.garbage - by_page.min(f.garbage),
+        st.young_dead,
+        st.released_dead,
+        st.unswept_dead
     ));
+    if st.released_pages > 0 || st.unswept_pages > 0 {
+        t.push_str(&format!(
+            "findjsobjects: {} old-generation pages pending sweep after a full GC (what it did not mark is dead), {} released to V8's page pool or to be freed (all dead)\n",
+            st.unswept_pages, st.released_pages
+        ));
+    }
     if st.young_pages > 0 {
         t.push_str(&format!(
             "findjsobjects: {} young-generation pages; liveness decided in {:.3} s\n",

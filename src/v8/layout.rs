@@ -166,6 +166,41 @@ layout_table! {
     /// (src/heap/memory-chunk.h / basic-memory-chunk.h; the cores' young
     /// pages carry 0x10, old ones neither bit).
     page_young_mask: [] ; (ALL.0, ALL.1, 0x18, "src/heap/memory-chunk.h: FROM_PAGE | TO_PAGE");
+    // What a page's header says about the liveness of its objects (none of
+    // it is in the metadata; the findings are in docs/v8-layouts.md, "Dead
+    // objects V8 leaves in its pages"). Offsets below marked "metadata" count
+    // from the page's metadata: the page itself in V8 10-12, a
+    // malloc'd MutablePageMetadata from V8 13.
+    /// Where the page keeps the pointer to its metadata; 0: no pointer, the
+    /// header is the metadata (BasicMemoryChunk, V8 10-11). In V8 12 the
+    /// pointer points back at the page itself.
+    page_metadata_pointer: [] ; (0, 1199, 0, "src/heap/basic-memory-chunk.h: the page header is the metadata"), (1200, 9999, 8, "src/heap/memory-chunk.h: main_thread_flags_, metadata_; checked on the Node 22-26 cores (22: points at the page, 24/26: malloc'd)");
+    /// Metadata: the page address the metadata belongs to (heap_ 0,
+    /// chunk_address_ 8). V8 14 zeroes the metadata of the pages it pools,
+    /// and this then no longer names the page.
+    page_metadata_chunk: [] ; (1200, 9999, 8, "src/heap/memory-chunk-metadata.h: heap_, chunk_address_; checked on the Node 22-26 cores (26: 0 on pooled pages)");
+    /// Metadata: the marking bitmap, one bit per tagged word of the page
+    /// (bit i = word at page + 8 i; V8 10-11 use two bits per object, the
+    /// first one set when it is marked grey or black).
+    page_marking_bitmap: [] ; (0, 1099, 0x128, "src/heap/memory-chunk-layout.h (10.2): kMarkingBitmapOffset; and the official build's code"), (1100, 9999, 0x140, "src/heap/memory-chunk-layout.h (11.3-14.6): marking bitmap offset; and the official builds' code");
+    /// Metadata: the concurrent sweeping state (an intptr_t enum).
+    page_sweeping_state: [] ; (0, 1099, 0xc0, "src/heap/memory-chunk.h (10.2): concurrent_sweeping_; and the official build's code"), (1100, 1199, 0xe0, "src/heap/memory-chunk.h (11.3): concurrent_sweeping_"), (1200, 1399, 0xf0, "src/heap/mutable-page-metadata.h (12.4, 13.6): concurrent_sweeping_"), (1400, 9999, 0xf8, "src/heap/mutable-page-metadata.h (14.6): concurrent_sweeping_");
+    /// Metadata: the bytes the last full GC marked live on the page.
+    page_live_bytes: [] ; (0, 1099, 0x80, "src/heap/memory-chunk.h (10.2): live_byte_count_; and the official build's code"), (1100, 1199, 0x88, "src/heap/memory-chunk.h (11.3): live_byte_count_"), (1200, 1299, 0xd0, "src/heap/mutable-page-metadata.h (12.4): live_byte_count_"), (1300, 1399, 0xe8, "src/heap/mutable-page-metadata.h (13.6): live_byte_count_"), (1400, 9999, 0xf0, "src/heap/mutable-page-metadata.h (14.6): live_byte_count_");
+    /// The sweeping state of a page a finished full GC marked and the
+    /// sweeper has not touched (it sets "in progress", 2 up to V8 12 and 3
+    /// from 13, before it writes anything, and clears the bitmap last).
+    sweeping_pending: [] ; (ALL.0, ALL.1, 1, "src/heap/memory-chunk.h / mutable-page-metadata.h: ConcurrentSweepingState kPending / kPendingSweeping");
+    /// Page flag: a marking cycle is running (its bits are partial).
+    page_marking_flag: [] ; (0, 1099, 1 << 17, "src/heap/basic-memory-chunk.h (10.2): INCREMENTAL_MARKING"), (1100, 9999, 1 << 5, "src/heap/basic-memory-chunk.h / memory-chunk.h (11.3+): INCREMENTAL_MARKING");
+    /// Page flag: a large-object page (one object; V8 frees it whole).
+    page_large_flag: [] ; (0, 1099, 1 << 5, "src/heap/basic-memory-chunk.h (10.2): LARGE_PAGE"), (1100, 1299, 1 << 7, "src/heap/basic-memory-chunk.h / memory-chunk.h (11.3, 12.4): LARGE_PAGE"), (1300, 1399, 1 << 10, "src/heap/memory-chunk.h (13.x): LARGE_PAGE after IS_MAJOR_GC_IN_PROGRESS, CONTAINS_ONLY_OLD, BLACK_ALLOCATED"), (1400, 9999, 1 << 7, "observed on the Node 26 cores: large pages carry 1 << 7");
+    /// Page flag: a read-only page (never marked nor swept).
+    page_read_only_flag: [] ; (0, 1099, 1 << 20, "src/heap/basic-memory-chunk.h (10.2): READ_ONLY_HEAP"), (1100, 1399, 1 << 6, "src/heap/basic-memory-chunk.h / memory-chunk.h (11.3-13.x): READ_ONLY_HEAP");
+    /// Page flags of a page V8 has let go of (pooled, or queued to be
+    /// freed): PRE_FREED, and POOLED where it exists. Every object left on
+    /// such a page is dead.
+    page_released_mask: [] ; (0, 1099, (1 << 13) | (1 << 14), "src/heap/basic-memory-chunk.h (10.2): PRE_FREED, POOLED"), (1100, 1199, (1 << 14) | (1 << 15), "src/heap/basic-memory-chunk.h (11.3): PRE_FREED, POOLED"), (1200, 1299, 1 << 13, "src/heap/memory-chunk.h (12.4): PRE_FREED (MemoryAllocator::PreFreeMemory; pooled pages keep it); seen 0x12004 on the Node 22 cores"), (1300, 1399, 1 << 16, "src/heap/memory-chunk.h (13.x): PRE_FREED; seen 0x90104 on the Node 24 cores"), (1400, 9999, 0, "no flag in 14.6 (the pooled pages of the Node 26 cores keep their old flags): their metadata is zeroed, see page_metadata_chunk");
     map_instance_size_in_words: ["class_Map__instance_size_in_words"];
     map_inobject_properties_start: ["class_Map__inobject_properties_start_or_constructor_function_index"];
     map_instance_type: ["class_Map__instance_type"];

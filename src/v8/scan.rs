@@ -19,6 +19,10 @@
 //! - FreeSpace (what the sweeper leaves where dead objects were) is scanned
 //!   apart: objects found inside it are dead, counted as garbage, never
 //!   reported as objects.
+//! - Each page's header is read once ([`PageState`]): young pages get their
+//!   liveness by reachability; on old pages V8 has released, every object is
+//!   dead; on old pages a finished full GC marked and the sweeper has not
+//!   swept, an object whose mark bit is clear is dead.
 //!
 //! Memory is read zero-copy from the core in 256 KiB chunks (V8's page
 //! size), in parallel with rayon.
@@ -98,6 +102,16 @@ pub struct ScanStats {
     pub young_dead: u64,
     /// Time spent deciding which young objects are alive.
     pub liveness_time: Duration,
+    /// Old-generation pages V8 had let go of (pooled, or queued to be
+    /// freed), and the JS objects left on them: dead (counted in the
+    /// garbage).
+    pub released_pages: usize,
+    pub released_dead: u64,
+    /// Old-generation pages a finished full GC had marked and the sweeper
+    /// had not swept yet, and the JS objects on them that the GC did not
+    /// mark: dead (counted in the garbage).
+    pub unswept_pages: usize,
+    pub unswept_dead: u64,
 }
 
 /// The result of a heap scan.
@@ -105,7 +119,8 @@ pub struct ScanStats {
 pub struct HeapScan {
     /// Every JS object found in live memory, sorted by address.
     pub objects: Vec<Found>,
-    /// JS objects found inside FreeSpace: dead, not reported as objects.
+    /// JS objects found dead (inside FreeSpace, young and unreached, or
+    /// dead by their page's header): not reported as objects.
     pub garbage: Vec<Found>,
     pub stats: ScanStats,
 }
@@ -947,24 +962,245 @@ fn chunks_to_scan(p: &Params, h: Heap) -> Plan {
     }
 }
 
+// ---------------------------------------------------------------- page states
+
+/// Dead JS objects one chunk gave up, by how they were found dead.
+#[derive(Default)]
+struct Dead {
+    young: u64,
+    released: u64,
+    unswept: u64,
+}
+
+/// How to tell the dead objects of one page.
+enum PageDead<'a> {
+    /// All of them (a released page).
+    All,
+    /// Those unmarked in this bitmap (a page pending sweep).
+    Unmarked(&'a [u8]),
+}
+
+/// What V8's own header of a page says about the objects on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageState {
+    /// A young-generation page (liveness is decided by reachability).
+    Young,
+    /// Nothing learned: swept (or never marked), a large or read-only page,
+    /// a marking cycle running, or a layout this V8 lacks.
+    Unknown,
+    /// V8 has let go of the page (pooled, or queued to be freed): every
+    /// object still on it is dead.
+    Released,
+    /// A finished full GC marked the page and the sweeper has not got to
+    /// it: an object whose mark bit is clear is dead. `bitmap`: the marking
+    /// bitmap's address.
+    Unswept { bitmap: u64 },
+}
+
+/// The page-header layout, resolved once per scan (src/v8/layout.rs).
+#[derive(Debug, Clone, Copy)]
+struct PageLayout {
+    flags: u64,
+    young: u64,
+    /// Where the metadata pointer is (0: the header is the metadata).
+    meta_ptr: u64,
+    meta_chunk: Option<u64>,
+    bitmap: u64,
+    sweeping: u64,
+    pending: u64,
+    large: u64,
+    read_only: u64,
+    marking: u64,
+    released: u64,
+}
+
+/// Bytes of a page's marking bitmap read for the bit test (one bit per
+/// tagged word of 256 KiB; V8 10-11 keep 4 more bytes).
+const BITMAP_BYTES: u64 = CHUNK / 8 / 8;
+
+impl PageLayout {
+    /// None when this V8's page layout is not known: then nothing is
+    /// learned from page headers, as before.
+    fn new(h: &Heap) -> Option<PageLayout> {
+        let l = &h.v8.layout;
+        let v = |f: &super::layout::Field| f.value.map(|v| v as u64);
+        Some(PageLayout {
+            flags: v(&l.page_flags)?,
+            young: v(&l.page_young_mask)?,
+            meta_ptr: v(&l.page_metadata_pointer)?,
+            meta_chunk: v(&l.page_metadata_chunk),
+            bitmap: v(&l.page_marking_bitmap)?,
+            sweeping: v(&l.page_sweeping_state)?,
+            pending: v(&l.sweeping_pending)?,
+            large: v(&l.page_large_flag)?,
+            read_only: v(&l.page_read_only_flag).unwrap_or(0),
+            marking: v(&l.page_marking_flag)?,
+            released: v(&l.page_released_mask).unwrap_or(0),
+        })
+    }
+
+    /// The page's metadata address.
+    fn metadata(&self, t: &Target, page: u64) -> Option<u64> {
+        if self.meta_ptr == 0 { Some(page) } else { t.read_u64(page + self.meta_ptr).ok().filter(|m| *m != 0) }
+    }
+
+    /// Classify the page at `page` (256 KiB-aligned): one read of its flags,
+    /// and for old pages of its metadata's sweeping state.
+    fn state(&self, t: &Target, page: u64) -> PageState {
+        let Ok(flags) = t.read_u64(page + self.flags) else { return PageState::Unknown };
+        if flags & self.young != 0 {
+            return PageState::Young;
+        }
+        if flags & (self.large | self.read_only) != 0 {
+            return PageState::Unknown;
+        }
+        if flags & self.released != 0 {
+            return PageState::Released;
+        }
+        let Some(m) = self.metadata(t, page) else { return PageState::Unknown };
+        if let Some(off) = self.meta_chunk {
+            // Metadata that no longer names its page: V8 14 zeroes the
+            // metadata of the pages it pools.
+            match t.read_u64(m + off) {
+                Ok(c) if c == page => {}
+                Ok(0) => return PageState::Released,
+                _ => return PageState::Unknown,
+            }
+        }
+        if flags & self.marking != 0 {
+            return PageState::Unknown;
+        }
+        match t.read_u64(m + self.sweeping) {
+            Ok(s) if s == self.pending && t.core_slice(m + self.bitmap, BITMAP_BYTES as usize).is_some() => {
+                PageState::Unswept { bitmap: m + self.bitmap }
+            }
+            _ => PageState::Unknown,
+        }
+    }
+}
+
+/// Is the object at untagged `a` marked in its page's bitmap `bm`? Bit i
+/// of the bitmap (little-endian, whatever the cell width) is the tagged
+/// word at page + 8 i; an object's bit is its first word's.
+fn marked(bm: &[u8], a: u64) -> bool {
+    let i = (a & (CHUNK - 1)) >> 3;
+    bm.get((i >> 3) as usize).is_none_or(|b| b >> (i & 7) & 1 == 1)
+}
+
+/// The pages of `chunks` (object-area starts; `header` bytes into their
+/// page) by what their headers say: the young ones, and the old ones
+/// whose objects are known dead or partly dead. One read of the flags per
+/// page, and of the sweeping state for old ones.
+fn classify_pages(h: &Heap, chunks: &[(u64, u64)], header: u64) -> (AddrSet, AddrMap<PageState>) {
+    let mut young = AddrSet::default();
+    let mut states: AddrMap<PageState> = AddrMap::default();
+    let l = &h.v8.layout;
+    match PageLayout::new(h) {
+        Some(pl) => {
+            for &(a, _) in chunks {
+                let base = a - header;
+                match pl.state(h.t, base) {
+                    PageState::Young => {
+                        young.insert(base);
+                    }
+                    PageState::Unknown => {}
+                    s => {
+                        states.insert(base, s);
+                    }
+                }
+            }
+        }
+        None => {
+            if let (Some(off), Some(mask)) = (l.page_flags.value, l.page_young_mask.value) {
+                for &(a, _) in chunks {
+                    let base = a - header;
+                    if h.t.read_u64(base.wrapping_add(off as u64)).is_ok_and(|f| f & mask as u64 != 0) {
+                        young.insert(base);
+                    }
+                }
+            }
+        }
+    }
+    (young, states)
+}
+
+/// What one page's header and marking bitmap say, checked against the
+/// objects on it (for tests and for checking a new V8 version's layout).
+#[derive(Debug, Clone)]
+pub struct PageReport {
+    /// The page (256 KiB-aligned).
+    pub page: u64,
+    pub state: PageState,
+    /// The page's live-bytes counter (set by the last full GC's marking).
+    pub live_bytes: Option<i64>,
+    /// Objects found on the page whose mark bit is set, and their bytes
+    /// (those whose size is known).
+    pub marked: u64,
+    pub marked_bytes: u64,
+    /// Marked objects whose size the scan does not know.
+    pub marked_unsized: u64,
+    /// Objects found whose mark bit is clear.
+    pub unmarked: u64,
+    /// Bits set in the bitmap, and those at the start of an object found
+    /// (V8 10-11 also set the second bit of black objects).
+    pub bits: u64,
+    pub bits_at_objects: u64,
+}
+
+/// Every page that [`scan`] reads, with its state; the pages pending sweep
+/// walked object by object against their bitmaps.
+pub fn page_reports(h: &Heap) -> Result<Vec<PageReport>, V8Error> {
+    let p = Params::new(h)?;
+    let plan = chunks_to_scan(&p, *h);
+    let Some(header) = plan.page_header else { return Ok(Vec::new()) };
+    let Some(pl) = PageLayout::new(h) else { return Ok(Vec::new()) };
+    let mut out = Vec::new();
+    let mut maps = Maps::new(&p, *h);
+    for &(a, b) in &plan.chunks {
+        let page = a - header;
+        let state = pl.state(h.t, page);
+        let live_bytes = pl.metadata(h.t, page).and_then(|m| h.t.read_u64(m + h.v8.layout.page_live_bytes.off().ok()?).ok()).map(|v| v as i64);
+        let mut r = PageReport { page, state, live_bytes, marked: 0, marked_bytes: 0, marked_unsized: 0, unmarked: 0, bits: 0, bits_at_objects: 0 };
+        if let PageState::Unswept { bitmap } = state
+            && let (Some(bm), Some(bytes)) = (h.t.core_slice(bitmap, BITMAP_BYTES as usize), h.t.core_slice(a, (b - a) as usize))
+        {
+            let o = scan_chunk(&p, &mut maps, a, bytes, true);
+            let starts: HashSet<u64> = o.young_objs.iter().map(|x| x.0).collect();
+            for &(s, size, _) in &o.young_objs {
+                if marked(bm, s) {
+                    r.marked += 1;
+                    r.marked_bytes += size;
+                    r.marked_unsized += (size == 0) as u64;
+                } else {
+                    r.unmarked += 1;
+                }
+            }
+            for (k, byte) in bm.iter().enumerate() {
+                for bit in 0..8 {
+                    if byte >> bit & 1 == 1 {
+                        r.bits += 1;
+                        r.bits_at_objects += starts.contains(&(page + (k as u64 * 8 + bit) * 8)) as u64;
+                    }
+                }
+            }
+        }
+        out.push(r);
+    }
+    Ok(out)
+}
+
 /// Find every JS object in the heap.
 pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
     let t0 = Instant::now();
     let p = Params::new(h)?;
     let Plan { mut chunks, page_header, ranges, skipped } = chunks_to_scan(&p, *h);
     chunks.sort_unstable();
-    // Young-generation pages, by their page base.
-    let mut young_pages: AddrSet = AddrSet::default();
-    if let Some(header) = page_header
-        && let (Some(off), Some(mask)) = (h.v8.layout.page_flags.value, h.v8.layout.page_young_mask.value)
-    {
-        for &(a, _) in &chunks {
-            let base = a - header;
-            if h.t.read_u64(base.wrapping_add(off as u64)).is_ok_and(|f| f & mask as u64 != 0) {
-                young_pages.insert(base);
-            }
-        }
-    }
+    // Young-generation pages, and old ones whose header tells dead
+    // objects apart, by their page base.
+    let (young_pages, page_states) = match page_header {
+        Some(header) => classify_pages(h, &chunks, header),
+        None => Default::default(),
+    };
     let total: u64 = chunks.iter().map(|(a, b)| b - a).sum();
     let done = AtomicU64::new(0);
     let hh = *h;
@@ -1034,6 +1270,12 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
         }
         overhang[..i].iter().rev().take(64).find(|(s, e, _)| *s < a && a < *e).map(|(_, _, free)| *free)
     };
+    // A released page's words are no roots: V8 let go of the whole page.
+    for o in outs.iter_mut() {
+        if page_states.get(&(o.range.0 & !(CHUNK - 1))) == Some(&PageState::Released) {
+            o.young_refs = Vec::new();
+        }
+    }
     let live = if track && outs.iter().any(|o| o.young && !o.objects.is_empty()) {
         let t1 = Instant::now();
         let mut objs: Vec<(u64, u64, u64)> = Vec::new();
@@ -1060,18 +1302,25 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
     } else {
         None
     };
-    // Drop what overhanging bodies cover and the dead young objects, chunk
-    // by chunk in parallel; then one allocation of the final size.
-    let kept: Vec<(Vec<Found>, Vec<Found>, u64)> = outs
+    // Drop what overhanging bodies cover, the dead young objects and the
+    // objects the page headers say are dead, chunk by chunk in parallel;
+    // then one allocation of the final size.
+    let kept: Vec<(Vec<Found>, Vec<Found>, Dead)> = outs
         .into_par_iter()
         .map(|mut o| {
             let (ca, _) = o.range;
             let i = overhang.partition_point(|(s, _, _)| *s < ca);
             let cut = i > 0 && reach[i - 1] > ca;
             let mut garbage = std::mem::take(&mut o.garbage);
-            let mut dead = 0u64;
+            let mut dead = Dead::default();
             let check_young = o.young && live.is_some();
-            if cut || check_young {
+            // The page's bitmap, read once (an unreadable one tells nothing).
+            let page = match page_states.get(&(ca & !(CHUNK - 1))) {
+                Some(PageState::Unswept { bitmap }) => hh.t.core_slice(*bitmap, BITMAP_BYTES as usize).map(PageDead::Unmarked),
+                Some(PageState::Released) => Some(PageDead::All),
+                _ => None,
+            };
+            if cut || check_young || page.is_some() {
                 o.objects.retain(|f| {
                     if cut {
                         match inside(f.addr) {
@@ -1084,11 +1333,17 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
                         }
                     }
                     if check_young && live.as_ref().is_some_and(|l| l.binary_search(&(f.addr - p.tag)).is_err()) {
-                        dead += 1;
+                        dead.young += 1;
                         garbage.push(*f);
                         return false;
                     }
-                    true
+                    match page {
+                        Some(PageDead::All) => dead.released += 1,
+                        Some(PageDead::Unmarked(bm)) if !marked(bm, f.addr - p.tag) => dead.unswept += 1,
+                        _ => return true,
+                    }
+                    garbage.push(*f);
+                    false
                 });
             }
             (o.objects, garbage, dead)
@@ -1098,7 +1353,16 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
     for (objects, garbage, dead) in kept {
         res.objects.extend_from_slice(&objects);
         res.garbage.extend(garbage);
-        res.stats.young_dead += dead;
+        res.stats.young_dead += dead.young;
+        res.stats.released_dead += dead.released;
+        res.stats.unswept_dead += dead.unswept;
+    }
+    for s in page_states.values() {
+        match s {
+            PageState::Released => res.stats.released_pages += 1,
+            PageState::Unswept { .. } => res.stats.unswept_pages += 1,
+            _ => {}
+        }
     }
     if !res.objects.is_sorted() {
         res.objects.sort_unstable();
@@ -1157,8 +1421,8 @@ pub struct Findings {
     /// in `group_ix` (two flat arrays: heaps hold tens of millions).
     pub objects: Vec<u64>,
     pub group_ix: Vec<u32>,
-    /// JS objects that looked alive but are dead: in free space, or young
-    /// and unreached.
+    /// JS objects that looked alive but are dead: in free space, young and
+    /// unreached, on released pages, or unmarked on pages not yet swept.
     pub garbage: u64,
     /// Their addresses (tagged), sorted.
     pub garbage_objects: Vec<u64>,
