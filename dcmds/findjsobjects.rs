@@ -101,7 +101,8 @@ DESCRIPTION
   of these reasons that applies (free space first); -v gives the counts.
 
   The scan runs in parallel, prints a progress line on stderr when it
-  takes more than a second, and stops on Ctrl-C. It runs once per
+  takes more than a second (when stderr is a terminal), and stops on
+  Ctrl-C. It runs once per
   session; later invocations reuse it.
 
   As in mdb_v8, addr::findjsobjects -m marks an object and
@@ -305,7 +306,9 @@ pub(crate) fn findings(s: &mut Session, all_young: bool) -> Result<(Arc<Findings
     if let Some(f) = s.cache.get(key).and_then(|b| b.downcast_ref::<Arc<Findings>>()) {
         return Ok((f.clone(), true));
     }
-    // The progress line goes to the warning sink, from scan threads.
+    // The progress line goes to the warning sink, from scan threads, when
+    // that is a terminal.
+    let tty = s.err_is_tty;
     let err = std::mem::replace(&mut s.err, Box::new(std::io::sink()));
     let progress = Mutex::new(Progress { err, last: None, shown: false });
     let res = {
@@ -315,7 +318,7 @@ pub(crate) fn findings(s: &mut Session, all_young: bool) -> Result<(Arc<Findings
             }
         };
         s.heap().and_then(|h| {
-            let ctl = ScanControl { progress: Some(&cb), interrupt: Some(&INTERRUPTED), all_young };
+            let ctl = ScanControl { progress: tty.then_some(&cb as &(dyn Fn(ScanProgress) + Sync)), interrupt: Some(&INTERRUPTED), all_young };
             scan::find_objects(&h, ctl).map_err(|e| match e {
                 ScanError::Interrupted => DcmdError::Interrupted,
                 ScanError::V8(e) => e.into(),

@@ -163,6 +163,7 @@ fn main() -> ExitCode {
         }
     }
     let mut s = Session::new(target, jmdb::dcmds::registry(), Box::new(std::io::stderr()));
+    s.err_is_tty = std::io::stderr().is_terminal();
     // Ctrl-C stops the running command rather than the debugger.
     if let Err(e) = repl::install_interrupt_handler() {
         eprintln!("jmdb: warning: cannot catch Ctrl-C: {e}");

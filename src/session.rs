@@ -40,13 +40,16 @@ pub struct Session {
     /// An interactive session (the REPL): expensive follow-ups of a command
     /// may start in the background while the user reads its output.
     pub interactive: bool,
+    /// The warning sink is a terminal: progress lines (rewritten in place)
+    /// go there; never into files, pipes or tests.
+    pub err_is_tty: bool,
 }
 
 impl Session {
     pub fn new(target: Option<Target>, registry: Registry, err: Box<dyn Write + Send>) -> Session {
         let thread = target.as_ref().map(|t| t.signalled_thread()).unwrap_or(0);
         let target = target.map(Arc::new);
-        Session { target, registry, dot: 0, thread, err, failed: false, quit: false, v8: std::sync::OnceLock::new(), lang: Default::default(), cache: Default::default(), interactive: false }
+        Session { target, registry, dot: 0, thread, err, failed: false, quit: false, v8: std::sync::OnceLock::new(), lang: Default::default(), cache: Default::default(), interactive: false, err_is_tty: false }
     }
 
     /// The target, or the error every target-needing dcmd returns.
