@@ -207,6 +207,15 @@ fn async_and_stack_retainers() {
         for (_, ty, slot) in &holders {
             assert!(ty == "AsyncFunctionObject" && slot.starts_with("(Generator).registers["), "{}: {}:\n{}", c.name(), cmds[1], outs[1]);
         }
+        // Which function is suspended, and what its frame holds.
+        let (p, code, err) = jmdb_each(&c, &[format!("{:x}::jsprint -a -d 1", holders[0].0)]);
+        assert_eq!(code, 0, "{}: {err}", c.name());
+        let print = &p[0];
+        assert!(
+            print.starts_with(&format!("{:#x}: AsyncFunctionObject {{", holders[0].0)) && print.contains(": function runJob,") && print.contains(&format!("[frame]: [ {job:#x}: Job {{")),
+            "{}: ::jsprint of the suspended function:\n{print}",
+            c.name()
+        );
 
         // The named chain is printed, and preferred to the stack's.
         let want = c.expected("retainers.stacked").unwrap_or_else(|| panic!("{}: no expected.retainers.stacked", c.name()));
