@@ -81,6 +81,16 @@ DESCRIPTION
   `(ThinString).actual`). Backing stores (property arrays, elements,
   hash tables) are looked through: the holder is the JS object.
 
+  What async code keeps alive is indexed too: a pending promise holds
+  what runs when it settles (`(Promise).reaction.onFulfilled`,
+  `.onRejected`, the promise they settle `.promise`, and on Node 24+ the
+  AsyncLocalStorage context `.asyncContext`); a suspended async function
+  or generator holds its function, context, `this` and the values of its
+  saved frame (`(Generator).registers[i]`: parameters first, then locals
+  and temporaries); context slots the scope does not name, such as those
+  of the contexts V8's builtins make (a promise's resolve functions hold
+  their promise in one), are `(Context)[i]`.
+
   The first use in a session scans the heap (as ::findjsobjects does) and
   builds a reverse-reference index from every live object's references;
   later queries are binary searches. In an interactive session the index
@@ -158,8 +168,13 @@ DESCRIPTION
 
   The search goes breadth first backwards over the reverse-reference
   index (see ::jsfindrefs), so the first chains found are the shortest;
-  several chains end at different roots. It is bounded by maxdepth
-  references and by a million objects visited, and is safe on cycles.
+  several chains end at different roots. A stack word names nothing (the
+  object it points at is often the very collection that leaks, which
+  the program also keeps in a variable), so the search goes on past the
+  objects the stack points at: the shortest chain from a stack is printed
+  only while fewer than count chains from other roots were found. It is
+  bounded by maxdepth references and by a million objects visited, and
+  is safe on cycles.
   Other references from native memory (other persistent handles, V8's
   handle scopes) are not indexed: an object only they hold has no chain.
 

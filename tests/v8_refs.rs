@@ -1,6 +1,7 @@
 //! "Who holds this object": `::jsfindrefs`, `::jsretainers`,
 //! `::findjsobjects -m/-r`, `::v8whatis` and `::jsfunctions` against the
-//! `refs` fixture on every Node version.
+//! `refs` fixture on every Node version, and the retention shapes of the
+//! `leaks` fixture (a suspended async function, a stack-held Map).
 //!
 //! The fixture builds known holder structures (a Map of Sessions, arrays
 //! packed, holey and sparse, objects with in-object, out-of-object and
@@ -170,6 +171,59 @@ fn holders_retainers_and_functions() {
 }
 
 /// The size ::v8whatis printed (a User's instance size differs by version).
+/// The `leaks` fixture: a Job held only by an async function suspended at
+/// an `await` (reached through the awaited promise's reaction, its resolve
+/// functions' context and the await functions' context), and a Map that
+/// both a live stack word and a named global hold (::jsretainers must not
+/// stop at the stack, which names nothing).
+#[test]
+fn async_and_stack_retainers() {
+    for c in cores_for("leaks") {
+        let a = ref_addrs(&c);
+        let (o, code, err) = jmdb_each(&c, &["::findjsobjects -p jmdbJobId | ::findjsobjects".into()]);
+        assert_eq!(code, 0, "{}: {err}", c.name());
+        let jobs: Vec<&str> = o[0].split_whitespace().collect();
+        assert_eq!(jobs.len(), 1, "{}: one Job:\n{}", c.name(), o[0]);
+        let job = u64::from_str_radix(jobs[0], 16).unwrap();
+        let stacked = a["stacked"];
+        let cmds = vec![
+            format!("{job:x}::jsretainers"),
+            format!("{job:x}::jsfindrefs"),
+            format!("{stacked:x}::jsretainers"),
+            format!("{stacked:x}::jsretainers -n 1"),
+        ];
+        let (outs, code, err) = jmdb_each(&c, &cmds);
+        assert_eq!(code, 0, "{}: exit {code}; stderr:\n{err}", c.name());
+
+        // The chain from the global Map through the promise to the saved
+        // frame; either resolve function and either await function may be
+        // the one named.
+        let want = c.expected("retainers.job").unwrap_or_else(|| panic!("{}: no expected.retainers.job", c.name()));
+        let norm = |l: &str| l.replace("Object.reject ", "Object.resolve ").replace("onRejected", "onFulfilled");
+        assert!(outs[0].lines().any(|l| norm(l) == want), "{}: {}: want {want}:\n{}", c.name(), cmds[0], outs[0]);
+        // Its only holder: the suspended async function's frame.
+        let holders = rows(&c, &cmds[1], &outs[1]);
+        assert!(!holders.is_empty(), "{}: {}", c.name(), outs[1]);
+        for (_, ty, slot) in &holders {
+            assert!(ty == "AsyncFunctionObject" && slot.starts_with("(Generator).registers["), "{}: {}:\n{}", c.name(), cmds[1], outs[1]);
+        }
+        // Which function is suspended, and what its frame holds.
+        let (p, code, err) = jmdb_each(&c, &[format!("{:x}::jsprint -a -d 1", holders[0].0)]);
+        assert_eq!(code, 0, "{}: {err}", c.name());
+        let print = &p[0];
+        assert!(
+            print.starts_with(&format!("{:#x}: AsyncFunctionObject {{", holders[0].0)) && print.contains(": function runJob,") && print.contains(&format!("[frame]: [ {job:#x}: Job {{")),
+            "{}: ::jsprint of the suspended function:\n{print}",
+            c.name()
+        );
+
+        // The named chain is printed, and preferred to the stack's.
+        let want = c.expected("retainers.stacked").unwrap_or_else(|| panic!("{}: no expected.retainers.stacked", c.name()));
+        assert!(outs[2].lines().any(|l| l == want), "{}: {}: want {want}:\n{}", c.name(), cmds[2], outs[2]);
+        assert_eq!(outs[3].trim_end(), want, "{}: {}", c.name(), cmds[3]);
+    }
+}
+
 fn whatis_size(out: &str) -> String {
     out.split(", ").last().and_then(|s| s.split_whitespace().next()).unwrap_or("?").to_string()
 }

@@ -421,6 +421,29 @@ layout_table! {
     ordered_hash_buckets_start: [] ; (ALL.0, ALL.1, 40, "src/objects/ordered-hash-table.h");
     js_promise_result: [] ; (ALL.0, ALL.1, 24, "src/objects/js-promise.tq: reactions_or_result");
     js_promise_flags: [] ; (ALL.0, ALL.1, 32, "src/objects/js-promise.tq: flags Smi, bits 0-1 status");
+    /// A pending promise's reactions_or_result: a list of PromiseReaction
+    /// (Smi 0 ends it). From V8 12 the struct starts with
+    /// continuation_preserved_embedder_data (Node 24+: the AsyncContextFrame,
+    /// a Map holding the AsyncLocalStorage stores). Checked in Node 18-26.
+    promise_reaction_continuation_data: ["class_PromiseReaction__continuation_preserved_embedder_data"] ; (1200, 9999, 8, "src/objects/promise.tq: PromiseReaction continuation_preserved_embedder_data (V8 12+)");
+    promise_reaction_next: ["class_PromiseReaction__next"] ; (0, 1199, 8, "src/objects/promise.tq: PromiseReaction next"), (1200, 9999, 16, "src/objects/promise.tq: PromiseReaction next");
+    promise_reaction_reject_handler: ["class_PromiseReaction__reject_handler"] ; (0, 1199, 16, "src/objects/promise.tq: PromiseReaction reject_handler"), (1200, 9999, 24, "src/objects/promise.tq: PromiseReaction reject_handler");
+    promise_reaction_fulfill_handler: ["class_PromiseReaction__fulfill_handler"] ; (0, 1199, 24, "src/objects/promise.tq: PromiseReaction fulfill_handler"), (1200, 9999, 32, "src/objects/promise.tq: PromiseReaction fulfill_handler");
+    promise_reaction_promise_or_capability: ["class_PromiseReaction__promise_or_capability"] ; (0, 1199, 32, "src/objects/promise.tq: PromiseReaction promise_or_capability"), (1200, 9999, 40, "src/objects/promise.tq: PromiseReaction promise_or_capability");
+    /// PromiseCapability (a Struct): promise, resolve, reject.
+    promise_capability_promise: ["class_PromiseCapability__promise"] ; (ALL.0, ALL.1, 8, "src/objects/promise.tq: PromiseCapability promise");
+    promise_capability_resolve: ["class_PromiseCapability__resolve"] ; (ALL.0, ALL.1, 16, "src/objects/promise.tq: PromiseCapability resolve");
+    promise_capability_reject: ["class_PromiseCapability__reject"] ; (ALL.0, ALL.1, 24, "src/objects/promise.tq: PromiseCapability reject");
+    /// A suspended generator or async function (JSGeneratorObject and its
+    /// subclasses): function, context, receiver, input_or_debug_pos,
+    /// resume_mode, continuation, parameters_and_registers (its frame's
+    /// parameters and registers, a FixedArray); JSAsyncFunctionObject adds
+    /// its promise. Checked in Node 18-26.
+    js_generator_function: ["class_JSGeneratorObject__function"] ; (ALL.0, ALL.1, 24, "src/objects/js-generator.tq: JSGeneratorObject function");
+    js_generator_context: ["class_JSGeneratorObject__context"] ; (ALL.0, ALL.1, 32, "src/objects/js-generator.tq: JSGeneratorObject context");
+    js_generator_receiver: ["class_JSGeneratorObject__receiver"] ; (ALL.0, ALL.1, 40, "src/objects/js-generator.tq: JSGeneratorObject receiver");
+    js_generator_registers: ["class_JSGeneratorObject__parameters_and_registers"] ; (ALL.0, ALL.1, 72, "src/objects/js-generator.tq: JSGeneratorObject parameters_and_registers");
+    js_async_function_promise: ["class_JSAsyncFunctionObject__promise"] ; (ALL.0, ALL.1, 80, "src/objects/js-generator.tq: JSAsyncFunctionObject promise");
     js_proxy_target: [] ; (ALL.0, ALL.1, 16, "src/objects/js-proxy.tq");
     js_proxy_handler: [] ; (ALL.0, ALL.1, 24, "src/objects/js-proxy.tq");
     js_bound_target: [] ; (ALL.0, ALL.1, 24, "src/objects/js-function.tq: JSBoundFunction");

@@ -183,7 +183,7 @@ fn object(o: &JsObject, opts: &PrintOpts, level: usize, s: &mut String) {
         }
         ObjKind::Error { .. } => format!("{} ", o.constructor),
         ObjKind::Global => "global ".into(),
-        ObjKind::Api { .. } => format!("{} ", o.constructor),
+        ObjKind::Api { .. } | ObjKind::Generator { .. } => format!("{} ", o.constructor),
         ObjKind::Promise { .. } => "Promise ".into(),
         ObjKind::Proxy { .. } => "Proxy ".into(),
         ObjKind::Boxed { value } => {
@@ -276,6 +276,23 @@ fn object(o: &JsObject, opts: &PrintOpts, level: usize, s: &mut String) {
                 b.s.push(' ');
                 render(r, opts, l1, b.s);
             }
+            b.end_item();
+        }
+        ObjKind::Generator { function, frame, frame_len } => {
+            b.line().push_str("[function]: ");
+            render(function, opts, l1, b.s);
+            b.end_item();
+            b.line().push_str("[frame]: ");
+            let mut t = String::from("[");
+            for (i, f) in frame.iter().enumerate() {
+                t.push_str(if i == 0 { " " } else { ", " });
+                render(f, opts, l1, &mut t);
+            }
+            if (frame.len() as u64) < *frame_len {
+                t.push_str(&format!(", ... {} more", frame_len - frame.len() as u64));
+            }
+            t.push_str(if frame.is_empty() { "]" } else { " ]" });
+            b.s.push_str(&t);
             b.end_item();
         }
         ObjKind::Api { fields } => {

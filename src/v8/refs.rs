@@ -7,8 +7,10 @@
 //! dictionary, global), elements (packed, holey, dictionary), a closure's
 //! context and the context's named variables (ScopeInfo), a bound
 //! function's target, `this` and arguments, Map/Set/WeakMap entries, a
-//! proxy's target and handler, a promise's result, and the parts of cons,
-//! sliced and thin strings. Backing stores (PropertyArray, elements
+//! proxy's target and handler, a promise's result or (pending) its
+//! reactions, a suspended generator's or async function's saved frame,
+//! and the parts of cons, sliced and thin strings. Context slots the
+//! ScopeInfo does not name (builtins' own contexts) are indexed by number. Backing stores (PropertyArray, elements
 //! FixedArray, OrderedHashMap) are looked through: the holder is the JS
 //! object. Non-JS holders (contexts, strings, FixedArrays a property
 //! holds) are discovered from the JS objects' references, round by round.
@@ -83,9 +85,12 @@ pub enum Slot {
     ContextVar(u32),
     /// Bound argument index.
     BoundArg(u32),
-    /// Index into an internal array (FixedArray).
+    /// Index into an internal array (FixedArray), or an unnamed context slot.
     ArrayIndex(u32),
     Fixed(Fixed),
+    /// A suspended generator's or async function's saved frame:
+    /// parameters, then registers (locals and temporaries).
+    Register(u32),
 }
 
 /// Slots with a fixed name.
@@ -107,13 +112,26 @@ pub enum Fixed {
     ProxyTarget,
     ProxyHandler,
     PromiseResult,
+    /// A pending promise's reactions: what runs when it settles (the
+    /// `then` callbacks, an `await`'s resume functions), the promise they
+    /// settle, and (Node 24+) the async context they run in.
+    PromiseFulfill,
+    PromiseReject,
+    PromiseDerived,
+    PromiseCapability,
+    PromiseAsyncContext,
+    /// A suspended generator or async function.
+    GeneratorFunction,
+    GeneratorContext,
+    GeneratorReceiver,
+    AsyncFunctionPromise,
     /// The index says the holder refers to the target, but listing its
     /// references again did not find through what (it changed, or could
     /// not be read again).
     Unknown,
 }
 
-const FIXED: [Fixed; 16] = [
+const FIXED: [Fixed; 25] = [
     Fixed::MapKey,
     Fixed::MapValue,
     Fixed::SetEntry,
@@ -129,6 +147,15 @@ const FIXED: [Fixed; 16] = [
     Fixed::ProxyTarget,
     Fixed::ProxyHandler,
     Fixed::PromiseResult,
+    Fixed::PromiseFulfill,
+    Fixed::PromiseReject,
+    Fixed::PromiseDerived,
+    Fixed::PromiseCapability,
+    Fixed::PromiseAsyncContext,
+    Fixed::GeneratorFunction,
+    Fixed::GeneratorContext,
+    Fixed::GeneratorReceiver,
+    Fixed::AsyncFunctionPromise,
     Fixed::Unknown,
 ];
 
@@ -150,6 +177,15 @@ impl Fixed {
             Fixed::ProxyTarget => "(Proxy).target",
             Fixed::ProxyHandler => "(Proxy).handler",
             Fixed::PromiseResult => "(Promise).result",
+            Fixed::PromiseFulfill => "(Promise).reaction.onFulfilled",
+            Fixed::PromiseReject => "(Promise).reaction.onRejected",
+            Fixed::PromiseDerived => "(Promise).reaction.promise",
+            Fixed::PromiseCapability => "(Promise).reaction.capability",
+            Fixed::PromiseAsyncContext => "(Promise).reaction.asyncContext",
+            Fixed::GeneratorFunction => "(Generator).function",
+            Fixed::GeneratorContext => "(Generator).context",
+            Fixed::GeneratorReceiver => "(Generator).this",
+            Fixed::AsyncFunctionPromise => "(AsyncFunction).promise",
             Fixed::Unknown => "(slot not found)",
         }
     }
@@ -170,6 +206,7 @@ impl Slot {
             Slot::BoundArg(i) => (6, i.min(PAYLOAD)),
             Slot::ArrayIndex(i) => (7, i.min(PAYLOAD)),
             Slot::Fixed(f) => (8, f as u32),
+            Slot::Register(i) => (9, i.min(PAYLOAD)),
         };
         (k << 28) | (p & PAYLOAD)
     }
@@ -185,6 +222,7 @@ impl Slot {
             5 => Slot::ContextVar(p),
             6 => Slot::BoundArg(p),
             7 => Slot::ArrayIndex(p),
+            9 => Slot::Register(p),
             _ => Slot::Fixed(FIXED.get(p as usize).copied().unwrap_or(Fixed::Unknown)),
         }
     }
@@ -267,6 +305,11 @@ struct Kinds {
     bound: Option<u16>,
     proxy: Option<u16>,
     promise: Option<u16>,
+    promise_reaction: Option<u16>,
+    promise_capability: Option<u16>,
+    /// JSGeneratorObject and its subclasses (async functions and generators).
+    generators: HashSet<u16>,
+    async_function: Option<u16>,
     global: Option<u16>,
     global_proxy: Option<u16>,
     native_context: Option<u16>,
@@ -302,6 +345,10 @@ impl Kinds {
             bound: ty("JS_BOUND_FUNCTION_TYPE"),
             proxy: ty("JS_PROXY_TYPE"),
             promise: ty("JS_PROMISE_TYPE"),
+            promise_reaction: ty("PROMISE_REACTION_TYPE"),
+            promise_capability: ty("PROMISE_CAPABILITY_TYPE"),
+            generators: ["JS_GENERATOR_OBJECT_TYPE", "JS_ASYNC_FUNCTION_OBJECT_TYPE", "JS_ASYNC_GENERATOR_OBJECT_TYPE"].iter().filter_map(|n| ty(n)).collect(),
+            async_function: ty("JS_ASYNC_FUNCTION_OBJECT_TYPE"),
             global: ty("JS_GLOBAL_OBJECT_TYPE"),
             global_proxy: ty("JS_GLOBAL_PROXY_TYPE"),
             native_context,
@@ -545,8 +592,24 @@ impl Builder<'_> {
                 self.push(out, obj, target, Slot::Fixed(Fixed::ProxyTarget));
                 self.push(out, obj, handler, Slot::Fixed(Fixed::ProxyHandler));
             } else if Some(t) == k.promise {
-                if let (_, Some(v)) = super::collections::promise(h, obj)? {
-                    self.push(out, obj, v, Slot::Fixed(Fixed::PromiseResult));
+                match super::collections::promise(h, obj)? {
+                    (_, Some(v)) => self.push(out, obj, v, Slot::Fixed(Fixed::PromiseResult)),
+                    (_, None) => self.reactions(out, obj)?,
+                }
+            } else if k.generators.contains(&t) {
+                self.push(out, obj, h.field(obj, &l.js_generator_function)?, Slot::Fixed(Fixed::GeneratorFunction));
+                self.push(out, obj, h.field(obj, &l.js_generator_context)?, Slot::Fixed(Fixed::GeneratorContext));
+                self.push(out, obj, h.field(obj, &l.js_generator_receiver)?, Slot::Fixed(Fixed::GeneratorReceiver));
+                // The saved frame is looked through: the holder is the generator.
+                let regs = h.field(obj, &l.js_generator_registers)?;
+                if h.is_heap_object(regs) && self.ty(out, regs) == k.fixed_array {
+                    let data = l.fixed_array_data.off()?;
+                    for i in 0..h.fixed_array_len(regs)?.min(MAX_ITEMS) {
+                        self.push(out, obj, h.word(regs, data + i * 8)?, Slot::Register(i as u32));
+                    }
+                }
+                if Some(t) == k.async_function {
+                    self.push(out, obj, h.field(obj, &l.js_async_function_promise)?, Slot::Fixed(Fixed::AsyncFunctionPromise));
                 }
             }
             Ok(())
@@ -554,6 +617,34 @@ impl Builder<'_> {
         if r.is_err() {
             out.unreadable += 1;
         }
+    }
+
+    /// A pending promise's reactions (a list of PromiseReaction structs,
+    /// looked through: the holder is the promise).
+    fn reactions(&self, out: &mut Out, promise: u64) -> Result<(), V8Error> {
+        let h = self.h;
+        let l = &h.v8.layout;
+        let k = &self.k;
+        let mut r = h.field(promise, &l.js_promise_result)?;
+        let mut n = 0;
+        while h.is_heap_object(r) && n < MAX_ITEMS && self.ty(out, r).is_some() && self.ty(out, r) == k.promise_reaction {
+            if let Ok(off) = l.promise_reaction_continuation_data.off() {
+                self.push(out, promise, h.word(r, off)?, Slot::Fixed(Fixed::PromiseAsyncContext));
+            }
+            self.push(out, promise, h.word(r, l.promise_reaction_fulfill_handler.off()?)?, Slot::Fixed(Fixed::PromiseFulfill));
+            self.push(out, promise, h.word(r, l.promise_reaction_reject_handler.off()?)?, Slot::Fixed(Fixed::PromiseReject));
+            let p = h.word(r, l.promise_reaction_promise_or_capability.off()?)?;
+            if h.is_heap_object(p) && k.promise_capability.is_some() && self.ty(out, p) == k.promise_capability {
+                self.push(out, promise, h.word(p, l.promise_capability_promise.off()?)?, Slot::Fixed(Fixed::PromiseDerived));
+                self.push(out, promise, h.word(p, l.promise_capability_resolve.off()?)?, Slot::Fixed(Fixed::PromiseCapability));
+                self.push(out, promise, h.word(p, l.promise_capability_reject.off()?)?, Slot::Fixed(Fixed::PromiseCapability));
+            } else {
+                self.push(out, promise, p, Slot::Fixed(Fixed::PromiseDerived));
+            }
+            r = h.word(r, l.promise_reaction_next.off()?)?;
+            n += 1;
+        }
+        Ok(())
     }
 
     fn elements(&self, out: &mut Out, obj: u64, plan: &Plan) {
@@ -628,16 +719,28 @@ impl Builder<'_> {
                         Some(v)
                     })
                     .clone();
+                let n = c.length.min(MAX_ITEMS);
+                let mut named = vec![false; n as usize];
                 for (slot, name) in vars.unwrap_or_default() {
-                    if slot >= c.length {
+                    if slot >= n {
                         continue;
                     }
+                    named[slot as usize] = true;
                     let raw = super::context::context_slot(h, addr, slot)?;
                     let v = match super::context::unwrap_slot(h, raw) {
                         Ok(super::context::SlotValue::Tagged(v)) => v,
                         _ => raw,
                     };
                     self.push(out, addr, v, Slot::ContextVar(name));
+                }
+                // Slots the ScopeInfo does not name: the extension, and
+                // the contexts V8's builtins make for themselves (a
+                // promise's resolve functions hold it there, an await's
+                // resume functions their async function).
+                for i in l.context_min_slots.get()? as u64..n {
+                    if !named[i as usize] {
+                        self.push(out, addr, super::context::context_slot(h, addr, i)?, Slot::ArrayIndex(i as u32));
+                    }
                 }
                 self.push(out, addr, c.previous, Slot::Fixed(Fixed::ContextPrevious));
             } else if h.is_string_type(t) {
@@ -939,6 +1042,7 @@ impl RefIndex {
             Slot::ContextVar(n) => format!("Context.{}", self.name(n)),
             Slot::BoundArg(i) => format!("(BoundFunction).args[{i}]"),
             Slot::ArrayIndex(i) => format!("({holder_name})[{i}]"),
+            Slot::Register(i) => format!("(Generator).registers[{i}]"),
             Slot::Fixed(f) => f.label().to_string(),
         }
     }
@@ -947,13 +1051,25 @@ impl RefIndex {
     /// first backwards over the index: at most `max_paths`, each at most
     /// `max_depth` references long, visiting at most `max_nodes` objects.
     /// Each path is (root, [edge from the root, ..., edge to the target]).
+    ///
+    /// A stack word is a root that names nothing: the object it points at
+    /// is often the very collection that leaks (the code adding to it was
+    /// running), which the program holds in a named place too. So the
+    /// search goes on past objects the stack points at, and the shortest
+    /// chain from the stack is kept only while fewer than `max_paths`
+    /// chains from other roots were found.
     pub fn retainers(&self, h: &Heap, target: u64, max_paths: usize, max_depth: usize, max_nodes: usize) -> Vec<(Root, Vec<Edge>)> {
-        let mut out = Vec::new();
-        if let Some(r) = self.root(target) {
-            out.push((r, Vec::new()));
-            if out.len() >= max_paths {
-                return out;
+        let mut out: Vec<(Root, Vec<Edge>)> = Vec::new();
+        let mut from_stack: Option<(Root, Vec<Edge>)> = None;
+        match self.root(target) {
+            Some(r @ Root::Stack(_)) => from_stack = Some((r, Vec::new())),
+            Some(r) => {
+                out.push((r, Vec::new()));
+                if out.len() >= max_paths {
+                    return out;
+                }
             }
+            None => {}
         }
         // node -> the next node toward the target, which it holds.
         let mut via: HashMap<u64, u64> = HashMap::new();
@@ -967,13 +1083,20 @@ impl RefIndex {
                         continue;
                     }
                     via.insert(holder, n);
-                    if let Some(r) = self.root(holder) {
-                        out.push((r, self.path(h, holder, target, &via, max_depth)));
-                        if out.len() >= max_paths {
-                            break 'bfs;
+                    match self.root(holder) {
+                        Some(r @ Root::Stack(_)) => {
+                            if from_stack.is_none() {
+                                from_stack = Some((r, self.path(h, holder, target, &via, max_depth)));
+                            }
+                            next.push(holder);
                         }
-                    } else {
-                        next.push(holder);
+                        Some(r) => {
+                            out.push((r, self.path(h, holder, target, &via, max_depth)));
+                            if out.len() >= max_paths {
+                                break 'bfs;
+                            }
+                        }
+                        None => next.push(holder),
                     }
                     if seen.len() > max_nodes {
                         break 'bfs;
@@ -984,6 +1107,13 @@ impl RefIndex {
                 break;
             }
             frontier = next;
+        }
+        if out.len() < max_paths
+            && let Some(s) = from_stack
+        {
+            // Shortest first, as found.
+            let at = out.partition_point(|p| p.1.len() <= s.1.len());
+            out.insert(at, s);
         }
         out
     }

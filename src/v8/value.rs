@@ -99,6 +99,10 @@ pub enum ObjKind {
     /// An API object (a native wrapper such as Node's TCP or Zlib handles):
     /// its embedder (internal) fields.
     Api { fields: Vec<JsValue> },
+    /// A suspended generator or async function: its function and the
+    /// values its saved frame holds (parameters, then registers), of
+    /// `frame_len`.
+    Generator { function: Box<JsValue>, frame: Vec<JsValue>, frame_len: u64 },
 }
 
 /// A decoded JS object.
@@ -302,6 +306,13 @@ impl Decoder<'_, '_> {
                 stack_formatted: e.stack_formatted,
             };
             (kind, true, true)
+        } else if t("JS_GENERATOR_OBJECT_TYPE") || t("JS_ASYNC_FUNCTION_OBJECT_TYPE") || t("JS_ASYNC_GENERATOR_OBJECT_TYPE") {
+            let l = &h.v8.layout;
+            let function = self.boxed(h.field(v, &l.js_generator_function)?, next);
+            let regs = h.field(v, &l.js_generator_registers)?;
+            let frame_len = h.fixed_array_len(regs)?;
+            let frame = (0..frame_len.min(max as u64)).map(|i| h.fixed_array_get(regs, i).map(|x| self.value(x, next))).collect::<Result<_, _>>()?;
+            (ObjKind::Generator { function, frame, frame_len }, true, false)
         } else if t("JS_PROMISE_TYPE") {
             let (state, result) = collections::promise(h, v)?;
             (ObjKind::Promise { state, result: result.map(|r| self.boxed(r, next)) }, true, false)
