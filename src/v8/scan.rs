@@ -534,7 +534,11 @@ fn scan_chunk(p: &Params, maps: &mut Maps, base: u64, bytes: &[u8], young: bool)
         }
         match size {
             Some(s) if s >= 8 => {
+                // A stale object in free space may run past it (its map is
+                // what it was): the rest was reused by live objects, which
+                // must not be jumped over.
                 let oend = a.saturating_add(s);
+                let oend = if in_free { oend.min(free_until) } else { oend };
                 if oend > end {
                     out.overhang.push((a, oend, false));
                     if matches!(shape, Shape::Array { raw: true, .. } | Shape::SeqString { .. }) {
@@ -542,7 +546,7 @@ fn scan_chunk(p: &Params, maps: &mut Maps, base: u64, bytes: &[u8], young: bool)
                     }
                     break;
                 }
-                i += s as usize;
+                i = (oend - base) as usize;
             }
             _ => i += 8,
         }
@@ -564,7 +568,11 @@ fn heap_ranges(t: &Target) -> (Vec<Range>, usize) {
     let mut skipped = 0;
     for s in &t.core.segments {
         let writable = s.flags & object::elf::PF_W.0 != 0 && s.flags & object::elf::PF_R.0 != 0;
-        if !writable || s.memsz == 0 {
+        // Executable memory is code (V8 12+ reserve a 512 MB rwx code
+        // range, mostly not dumped): JS objects never live there, and
+        // looking for pages in it cost more than the heap on small cores.
+        let exec = s.flags & object::elf::PF_X.0 != 0;
+        if !writable || exec || s.memsz == 0 {
             continue;
         }
         let end = s.vaddr.saturating_add(s.present.min(s.memsz));
