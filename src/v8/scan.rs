@@ -1562,6 +1562,10 @@ fn descriptor_names(h: &Heap, map: u64) -> Result<Vec<String>, V8Error> {
 /// entries (src/objects/dictionary.h, hash-table.h).
 fn dictionary_names(h: &Heap, obj: u64) -> Result<Vec<String>, V8Error> {
     let l = &h.v8.layout;
+    // A global object's dictionary holds PropertyCells (GlobalDictionary).
+    if h.instance_type(obj).is_ok_and(|t| h.v8.types.is(t, "JS_GLOBAL_OBJECT_TYPE")) {
+        return Ok(super::object::properties(h, obj, 1 << 16)?.list.into_iter().map(|p| p.name).collect());
+    }
     let dict = h.field(obj, &l.js_receiver_properties)?;
     if h.is_smi(dict) {
         return Ok(Vec::new());
