@@ -1227,10 +1227,12 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
             let bytes = hh.t.core_slice(a, (b - a) as usize)?;
             let young = yp.contains(&(a & !(CHUNK - 1)));
             let mut refs = Vec::new();
+            // A light read of every cache line first: it streams the page
+            // in with many loads in flight, where the loops that follow,
+            // which carry a dependency from word to word, wait on each.
+            warm(bytes);
             if track && !young {
                 young_refs(&p, &filter, bytes, a, &mut refs);
-            } else {
-                warm(bytes);
             }
             let mut o = scan_chunk(&p, maps, a, bytes, young);
             o.range = (a, b);
