@@ -703,11 +703,8 @@ impl<'a> PageFilter<'a> {
 }
 
 /// The words of `bytes` (at `base`) that are tagged pointers which may
-/// point into a young page, as (address, word): a tight loop with one
-/// rarely taken branch, as fast as a plain read. It runs before the object
-/// walk of the same chunk, which then finds the chunk in cache: the walk
-/// jumps from object to object, which the prefetcher does not follow, and
-/// it waited on memory for most of its time.
+/// point into a young page, as (address, word): a tight, branch-free loop
+/// over a page that [`warm`] has just brought into the cache.
 fn young_refs(p: &Params, f: &PageFilter, bytes: &[u8], base: u64, out: &mut Vec<(u64, u64)>) {
     // Branch-free: every word is written to a block buffer and kept only if
     // it passed (a mispredicted branch per hit would stall the loads).
@@ -729,8 +726,12 @@ fn young_refs(p: &Params, f: &PageFilter, bytes: &[u8], base: u64, out: &mut Vec
     }
 }
 
-/// Reads one word per cache line of `bytes`, so that the object walk that
-/// follows finds the chunk in cache (see [`young_refs`]).
+/// Reads one word per cache line of `bytes`, so that the loops that follow
+/// find the page in cache. The object walk jumps from object to object (a
+/// chain of dependent loads the prefetcher does not follow) and the
+/// candidate loop carries its count from word to word: on memory both had
+/// few loads in flight and waited on each; this loop has no dependency and
+/// streams the page in as fast as a plain read.
 fn warm(bytes: &[u8]) {
     let mut x = 0u64;
     for c in bytes.chunks_exact(64) {
