@@ -312,7 +312,6 @@ fn var_value(h: &Heap, v: &ContextVar) -> String {
     }
 }
 
-
 fn need_addr(inv: &Invocation) -> Result<u64, DcmdError> {
     if !inv.addr_given {
         return Err(DcmdError::Usage("an address is required".into()));

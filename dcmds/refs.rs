@@ -267,7 +267,7 @@ pub(crate) fn index(s: &mut Session) -> Result<(Arc<Findings>, Arc<RefIndex>), D
     let built = match s.cache.remove(CACHE_KEY_BG).and_then(|b| b.downcast::<Background>().ok()) {
         Some(bg) => {
             // Wait for it; Ctrl-C stops the wait, not the build.
-            while !bg.handle.as_ref().is_some_and(|h| h.is_finished()) {
+            while bg.handle.as_ref().is_some_and(|h| !h.is_finished()) {
                 if s.check_interrupt().is_err() {
                     s.cache.insert(CACHE_KEY_BG, bg);
                     return Err(DcmdError::Interrupted);

@@ -19,17 +19,7 @@ use common::*;
 
 /// `JMDB-REF <label>` then `DebugPrint: 0x...`: the fixture's addresses.
 fn ref_addrs(c: &CoreCase) -> BTreeMap<String, u64> {
-    let text = c.read("stdout.txt");
-    let mut m = BTreeMap::new();
-    let mut label: Option<String> = None;
-    for line in text.lines() {
-        if let Some(l) = line.strip_prefix("JMDB-REF ") {
-            label = Some(l.trim().to_string());
-        } else if let (Some(l), Some(rest)) = (label.take(), line.strip_prefix("DebugPrint: 0x")) {
-            let hex: String = rest.chars().take_while(|c| c.is_ascii_hexdigit()).collect();
-            m.insert(l, u64::from_str_radix(&hex, 16).unwrap_or_else(|e| panic!("{}: {e}: {line}", c.name())));
-        }
-    }
+    let m = labelled_addrs(c, "JMDB-REF ");
     let want = c.expected_list("labels");
     assert!(!want.is_empty(), "{}: side.json has no expected.labels; regenerate: JMDB_FIXTURES=refs bash testcores/generate --force", c.name());
     for l in &want {

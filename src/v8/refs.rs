@@ -790,20 +790,7 @@ pub fn build(h: &Heap, f: &Findings, interrupted: &(dyn Fn() -> bool + Sync)) ->
     // in flight exist beside the index (a Vec's unused capacity is never
     // touched, so it costs no memory).
     let acc = Mutex::new(Acc::default());
-    f.objects.par_chunks(BATCH).for_each(|chunk| {
-        if interrupted() {
-            return;
-        }
-        let mut out = Out::default();
-        let mut plans = AddrMap::default();
-        for &o in chunk {
-            b.js_object(&mut out, &mut plans, o);
-        }
-        acc.lock().unwrap_or_else(|e| e.into_inner()).add(out);
-    });
-    if interrupted() {
-        return Err(super::scan::ScanError::Interrupted);
-    }
+    in_batches(&f.objects, &acc, interrupted, |out, plans, o| b.js_object(out, plans, o))?;
     // Later rounds: the non-JS holders found so far; contexts and arrays
     // each once, strings once per round (a string reached again by a
     // longer path is walked again; the final sort drops the duplicates).
@@ -831,20 +818,7 @@ pub fn build(h: &Heap, f: &Findings, interrupted: &(dyn Fn() -> bool + Sync)) ->
             break;
         }
         rounds += 1;
-        found.par_chunks(BATCH).for_each(|chunk| {
-            if interrupted() {
-                return;
-            }
-            let mut out = Out::default();
-            let mut scopes = AddrMap::default();
-            for &a in chunk {
-                b.other(&mut out, &mut scopes, a);
-            }
-            acc.lock().unwrap_or_else(|e| e.into_inner()).add(out);
-        });
-        if interrupted() {
-            return Err(super::scan::ScanError::Interrupted);
-        }
+        in_batches(&found, &acc, interrupted, |out, scopes, a| b.other(out, scopes, a))?;
     }
     let Acc { parts, unreadable, .. } = acc.into_inner().unwrap_or_else(|e| e.into_inner());
     // One exact allocation; each part is freed as it is copied, and the
@@ -873,6 +847,24 @@ pub fn build(h: &Heap, f: &Findings, interrupted: &(dyn Fn() -> bool + Sync)) ->
     let roots = find_roots(h, f, &kinds, &seen, &edges);
     stats.elapsed = t0.elapsed();
     Ok(RefIndex { edges, names, kinds, roots, stats })
+}
+
+/// Walk `items` in parallel batches, each with its own output and cache
+/// (`C`: what the walk looks up once per batch), appending each batch's
+/// output to `acc` as it finishes.
+fn in_batches<C: Default>(items: &[u64], acc: &Mutex<Acc>, interrupted: &(dyn Fn() -> bool + Sync), walk: impl Fn(&mut Out, &mut C, u64) + Sync) -> Result<(), super::scan::ScanError> {
+    items.par_chunks(BATCH).for_each(|chunk| {
+        if interrupted() {
+            return;
+        }
+        let mut out = Out::default();
+        let mut cache = C::default();
+        for &a in chunk {
+            walk(&mut out, &mut cache, a);
+        }
+        acc.lock().unwrap_or_else(|e| e.into_inner()).add(out);
+    });
+    if interrupted() { Err(super::scan::ScanError::Interrupted) } else { Ok(()) }
 }
 
 /// Give the free memory malloc keeps back to the system (glibc only).

@@ -450,9 +450,10 @@ struct ChunkOut {
     /// The chunk scanned, and whether it is a young-generation page.
     range: (u64, u64),
     young: bool,
-    /// Old pages only: words that may point into a young page (tagged), the
-    /// liveness pass's roots, collected while the chunk is in cache.
-    young_refs: Vec<u64>,
+    /// Old pages only: words that may point into a young page, as (where,
+    /// word), the liveness pass's roots, collected while the chunk is in
+    /// cache.
+    young_refs: Vec<(u64, u64)>,
 }
 
 fn round8(n: u64) -> u64 {
@@ -783,22 +784,20 @@ impl<'a> Young<'a> {
         self.objs.binary_search_by_key(&a, |o| o.0).ok()
     }
 
-    /// Young object starts that `words` point at.
-    fn hits(&self, pages: &PageFilter, bytes: &[u8], skip: &[(u64, u64)], base: u64, out: &mut Vec<usize>) {
-        let mut s = 0;
-        for (i, c) in bytes.chunks_exact(8).enumerate() {
+    /// The young object a word points at (its start), if any.
+    fn target(&self, pages: &PageFilter, w: u64) -> Option<usize> {
+        if !self.p.is_ptr(w) || !pages.contains(w & !(CHUNK - 1)) {
+            return None;
+        }
+        self.find(w - self.p.tag)
+    }
+
+    /// Young object starts that the words of `bytes` point at (a body, or
+    /// a small region: big ones go through [`young_refs`] first).
+    fn hits(&self, pages: &PageFilter, bytes: &[u8], out: &mut Vec<usize>) {
+        for c in bytes.chunks_exact(8) {
             let w = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
-            if !self.p.is_ptr(w) || !pages.contains(w & !(CHUNK - 1)) {
-                continue;
-            }
-            let at = base + i as u64 * 8;
-            while s < skip.len() && skip[s].1 <= at {
-                s += 1;
-            }
-            if s < skip.len() && skip[s].0 <= at {
-                continue;
-            }
-            if let Some(k) = self.find(w - self.p.tag) {
+            if let Some(k) = self.target(pages, w) {
                 out.push(k);
             }
         }
@@ -807,7 +806,7 @@ impl<'a> Young<'a> {
     /// Untagged starts of the live young objects, sorted. `page_refs`: the
     /// words of the old pages that may point into young ones (collected by
     /// the first pass); `pages`: every page scanned.
-    fn live(&self, page_refs: &[&[u64]], pages: &[(u64, u64)], tails: &[(u64, u64)], young: &AddrSet, ctl: &ScanControl) -> Result<Vec<u64>, ScanError> {
+    fn live(&self, page_refs: &[&[(u64, u64)]], pages: &[(u64, u64)], tails: &[(u64, u64)], young: &AddrSet, ctl: &ScanControl) -> Result<Vec<u64>, ScanError> {
         let young_filter = &PageFilter::new(young);
         let page_set: AddrSet = pages.iter().map(|(a, _)| a & !(CHUNK - 1)).collect();
         // Roots: old pages (collected already), then all other writable memory.
@@ -872,14 +871,14 @@ impl<'a> Young<'a> {
                 if let Some(bytes) = self.t.core_slice(a, (b - a) as usize) {
                     let mut cand = Vec::new();
                     young_refs(self.p, young_filter, bytes, a, &mut cand);
-                    out.extend(cand.into_iter().filter(|(_, w)| young_filter.contains(w & !(CHUNK - 1))).filter_map(|(_, w)| self.find(w - self.p.tag)));
+                    out.extend(cand.into_iter().filter_map(|(_, w)| self.target(young_filter, w)));
                 }
                 out
             })
             .collect();
         let page_roots: Vec<usize> = page_refs
             .par_iter()
-            .flat_map_iter(|refs| refs.iter().filter(|w| young_filter.contains(**w & !(CHUNK - 1))).filter_map(|w| self.find(w - self.p.tag)))
+            .flat_map_iter(|refs| refs.iter().filter_map(|(_, w)| self.target(young_filter, *w)))
             .collect();
         if ctl.interrupt.is_some_and(|f| f.load(Ordering::Relaxed)) {
             return Err(ScanError::Interrupted);
@@ -904,7 +903,7 @@ impl<'a> Young<'a> {
                 // The body, after the map word.
                 if let Some(bytes) = self.t.core_slice(a + 8, (e - a - 8) as usize) {
                     found.clear();
-                    self.hits(young_filter, bytes, &[], a + 8, &mut found);
+                    self.hits(young_filter, bytes, &mut found);
                     for &n in &found {
                         if !marked[n] {
                             marked[n] = true;
@@ -923,7 +922,7 @@ impl<'a> Young<'a> {
                 .flat_map_iter(|&(a, b)| {
                     let mut out = Vec::new();
                     if let Some(bytes) = self.t.core_slice(a, (b - a) as usize) {
-                        self.hits(young_filter, bytes, &[], a, &mut out);
+                        self.hits(young_filter, bytes, &mut out);
                     }
                     out.into_iter().filter(|k| self.task[*k] && !marked[*k])
                 })
@@ -1239,7 +1238,7 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
             o.range = (a, b);
             o.young = young;
             drop_free(&mut refs, &o.free);
-            o.young_refs = refs.into_iter().map(|(_, w)| w).collect();
+            o.young_refs = refs;
             let d = done.fetch_add(b - a, Ordering::Relaxed) + (b - a);
             if let Some(cb) = ctl.progress {
                 cb(ScanProgress { done_bytes: d, total_bytes: total, elapsed: t0.elapsed() });
@@ -1302,7 +1301,7 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
             .map(|&(a, e, _)| (((a / CHUNK) + 1) * CHUNK, e))
             .filter(|(a, e)| a < e)
             .collect();
-        let refs: Vec<&[u64]> = outs.iter().map(|o| o.young_refs.as_slice()).collect();
+        let refs: Vec<&[(u64, u64)]> = outs.iter().map(|o| o.young_refs.as_slice()).collect();
         let live = young.live(&refs, &chunks, &tails, &young_pages, &ctl)?;
         for o in outs.iter_mut() {
             o.young_refs = Vec::new();

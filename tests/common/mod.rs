@@ -732,14 +732,15 @@ pub fn jmdb_each(c: &CoreCase, cmds: &[String]) -> (Vec<String>, i32, String) {
     (outs, code, err)
 }
 
-/// `JMDB-VALUE <label>` then `DebugPrint: 0x...`: the values fixture's
-/// tagged addresses (Smis, and Node 18/20's HeapNumbers, print no address).
-pub fn value_addrs(c: &CoreCase) -> std::collections::BTreeMap<String, u64> {
+/// `<prefix><label>` then `DebugPrint: 0x...` in a fixture's stdout: its
+/// labelled values' tagged addresses (Smis, and Node 18/20's HeapNumbers,
+/// print no address).
+pub fn labelled_addrs(c: &CoreCase, prefix: &str) -> std::collections::BTreeMap<String, u64> {
     let text = c.read("stdout.txt");
     let mut m = std::collections::BTreeMap::new();
     let mut label: Option<String> = None;
     for line in text.lines() {
-        if let Some(l) = line.strip_prefix("JMDB-VALUE ") {
+        if let Some(l) = line.strip_prefix(prefix) {
             label = Some(l.trim().to_string());
         } else if let (Some(l), Some(rest)) = (label.take(), line.strip_prefix("DebugPrint: 0x")) {
             let hex: String = rest.chars().take_while(|c| c.is_ascii_hexdigit()).collect();
@@ -748,6 +749,13 @@ pub fn value_addrs(c: &CoreCase) -> std::collections::BTreeMap<String, u64> {
             }
         }
     }
+    m
+}
+
+/// `JMDB-VALUE <label>` then `DebugPrint: 0x...`: the values fixture's
+/// tagged addresses.
+pub fn value_addrs(c: &CoreCase) -> std::collections::BTreeMap<String, u64> {
+    let m = labelled_addrs(c, "JMDB-VALUE ");
     assert!(m.len() > 50, "{}: stdout.txt has only {} DebugPrint addresses; regenerate: JMDB_FIXTURES=values bash testcores/generate", c.name(), m.len());
     m
 }
