@@ -209,8 +209,10 @@ DESCRIPTION
   take). The page holding addr is walked from its first object, the way
   the heap scan walks it (an address in a large object is found from the
   page its object starts on). An object of unknown size is taken to run
-  to the next object. Into a pipe, the object's tagged address is
-  printed.
+  to the next object. Then what the header of its page says, when it
+  says something: in the young generation; on an old page pending sweep,
+  marked or left unmarked (dead) by the last full GC; on a page V8
+  released (dead). Into a pipe, the object's tagged address is printed.
 
 EXAMPLES
   > 54844679ca9::v8whatis
@@ -613,7 +615,15 @@ fn v8whatis(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> DcmdResul
         what = format!("{what} (dead: garbage)");
     }
     let size = if size > 0 { format!(", {size} bytes") } else { String::new() };
-    writeln!(out, "{addr:x} is {tagged:x}+{:#x}, a {what}{size}", addr.wrapping_sub(tagged))?;
+    use crate::v8::scan::PageState;
+    let page = match crate::v8::scan::page_state(&h, start) {
+        (PageState::Young, _) => ", in the young generation",
+        (PageState::Unswept { .. }, Some(true)) => ", on an old page pending sweep, marked by the last full GC",
+        (PageState::Unswept { .. }, Some(false)) => ", on an old page pending sweep, left unmarked by the last full GC (dead)",
+        (PageState::Released, _) => ", on a page V8 released (dead)",
+        _ => "",
+    };
+    writeln!(out, "{addr:x} is {tagged:x}+{:#x}, a {what}{size}{page}", addr.wrapping_sub(tagged))?;
     Ok(())
 }
 

@@ -24,6 +24,23 @@ const MAJORS: [u32; 5] = [18, 20, 22, 24, 26];
 /// header tells from live ones.
 const ONE_PAGE: u64 = (256 << 10) / 40;
 
+/// At most this many stale young copies of dead objects may be kept by
+/// stale words (on the stack, in the old generation) pointing at them.
+const STALE_YOUNG: u64 = 16;
+
+/// `::v8whatis` of every member of the live group `class: i, pad`.
+fn whatis_group(c: &CoreCase, r: &Run, class: &str) -> Vec<String> {
+    let reps: Vec<&String> = r.live_reps.iter().filter(|(_, g)| *g == format!("{class}: i, pad")).map(|(a, _)| a).collect();
+    let mut out = Vec::new();
+    for rep in reps {
+        let cmd = format!("{rep}::findjsobjects | ::v8whatis");
+        let (code, o, err) = run_jmdb(&[c.core_path().to_str().unwrap(), "-e", &cmd]);
+        assert_eq!(code, 0, "{}: {cmd}: {err}", c.name());
+        out.extend(o.lines().map(str::to_string));
+    }
+    out
+}
+
 fn cores(fixture: &str) -> Vec<CoreCase> {
     let cs = cores_for(fixture);
     for m in MAJORS {
@@ -46,13 +63,15 @@ fn expected(c: &CoreCase, key: &str) -> u64 {
 struct Run {
     stats: Vec<String>,
     live: Vec<(u64, String)>,
+    /// The live groups' representatives (hex) and names.
+    live_reps: Vec<(String, String)>,
     garbage: Vec<(u64, String)>,
 }
 
 fn run(c: &CoreCase) -> Run {
     let (code, out, err) = run_jmdb(&[c.core_path().to_str().unwrap(), "-e", "::findjsobjects -v -a"]);
     assert_eq!(code, 0, "{}: ::findjsobjects -v -a failed: {err}", c.name());
-    let mut r = Run { stats: Vec::new(), live: Vec::new(), garbage: Vec::new() };
+    let mut r = Run { stats: Vec::new(), live: Vec::new(), live_reps: Vec::new(), garbage: Vec::new() };
     let mut in_garbage = false;
     for l in out.lines() {
         if l.starts_with("findjsobjects:") {
@@ -64,6 +83,9 @@ fn run(c: &CoreCase) -> Run {
             && let Ok(n) = words[1].parse::<u64>()
         {
             let row = (n, words[4..].join(" "));
+            if !in_garbage {
+                r.live_reps.push((words[0].to_string(), row.1.clone()));
+            }
             if in_garbage { r.garbage.push(row) } else { r.live.push(row) }
         }
     }
@@ -101,7 +123,22 @@ fn objects_left_unmarked_on_unswept_pages_are_garbage() {
         let keep = expected(&c, "live.Keep");
         let drop = expected(&c, "dead.Drop");
         assert_eq!(r.live("Keep"), keep, "{}: every Keep is alive (marked by the last GC)", c.name());
-        assert_eq!(r.live("Drop"), 0, "{}: every Drop died in the last GC:\n{}", c.name(), r.stats.join("\n"));
+        // Every Drop died in the last GC. On old pages their clear mark bits
+        // say so; a stale young copy of one counts as alive when a stale
+        // word points at it (reachability is all jmdb has there): seen once,
+        // 2 of 100,000, on a loaded machine.
+        let live_drops = r.live("Drop");
+        if live_drops > 0 {
+            let whatis = whatis_group(&c, &r, "Drop");
+            eprintln!("{}: {live_drops} Drops listed as alive:\n{}", c.name(), whatis.join("\n"));
+            assert!(
+                live_drops <= STALE_YOUNG && whatis.iter().all(|l| l.ends_with(", in the young generation")),
+                "{}: {live_drops} Drops listed as alive:\n{}\n{}",
+                c.name(),
+                whatis.join("\n"),
+                r.stats.join("\n")
+            );
+        }
         let pages = r.stat(&c, " old-generation pages pending sweep");
         let unswept = r.stat(&c, " unmarked by the last full GC");
         assert!(pages > 0, "{}: no page pending sweep:\n{}", c.name(), r.stats.join("\n"));

@@ -447,6 +447,9 @@ struct ChunkOut {
     young_objs: Vec<(u64, u64, u64)>,
     /// Free space extents (untagged): their words are no roots.
     free: Vec<(u64, u64)>,
+    /// Pages pending sweep only: extents of the objects the last full GC
+    /// left unmarked (dead): their words are no roots either.
+    unmarked: Vec<(u64, u64)>,
     /// The chunk scanned, and whether it is a young-generation page.
     range: (u64, u64),
     young: bool,
@@ -462,8 +465,9 @@ fn round8(n: u64) -> u64 {
 
 /// Scan one chunk `[base, base + bytes.len())`.
 /// `maps` is shared by the chunks one worker scans: what it caches is a
-/// fact of the core, the same from any chunk.
-fn scan_chunk(p: &Params, maps: &mut Maps, base: u64, bytes: &[u8], young: bool) -> ChunkOut {
+/// fact of the core, the same from any chunk. `bitmap`: the page's marking
+/// bitmap when it is pending sweep.
+fn scan_chunk(p: &Params, maps: &mut Maps, base: u64, bytes: &[u8], young: bool, bitmap: Option<&[u8]>) -> ChunkOut {
     let r = Reader { t: maps.h.t, base, bytes };
     let mut out = ChunkOut::default();
     let end = base + bytes.len() as u64;
@@ -540,6 +544,9 @@ fn scan_chunk(p: &Params, maps: &mut Maps, base: u64, bytes: &[u8], young: bool)
                 // must not be jumped over.
                 let oend = a.saturating_add(s);
                 let oend = if in_free { oend.min(free_until) } else { oend };
+                if !in_free && bitmap.is_some_and(|bm| !marked(bm, a)) {
+                    out.unmarked.push((a, oend));
+                }
                 if oend > end {
                     out.overhang.push((a, oend, false));
                     if matches!(shape, Shape::Array { raw: true, .. } | Shape::SeqString { .. }) {
@@ -741,7 +748,8 @@ fn warm(bytes: &[u8]) {
     std::hint::black_box(x);
 }
 
-/// Drops the refs that lie in free space (`free`: sorted extents).
+/// Drops the refs that lie in `free` (sorted extents: free space, dead
+/// objects).
 fn drop_free(refs: &mut Vec<(u64, u64)>, free: &[(u64, u64)]) {
     if free.is_empty() || refs.is_empty() {
         return;
@@ -1095,6 +1103,27 @@ fn marked(bm: &[u8], a: u64) -> bool {
     bm.get((i >> 3) as usize).is_none_or(|b| b >> (i & 7) & 1 == 1)
 }
 
+/// What the header of the page holding untagged `addr` says about the
+/// objects on it, and for a page pending sweep whether the object starting
+/// at `addr` is marked. For one address (`::v8whatis`); the scan classifies
+/// all pages at once.
+pub fn page_state(h: &Heap, addr: u64) -> (PageState, Option<bool>) {
+    let base = addr & !(CHUNK - 1);
+    let l = &h.v8.layout;
+    let state = match PageLayout::new(h) {
+        Some(pl) => pl.state(h.t, base),
+        None => match (l.page_flags.value, l.page_young_mask.value) {
+            (Some(off), Some(mask)) if h.t.read_u64(base.wrapping_add(off as u64)).is_ok_and(|f| f & mask as u64 != 0) => PageState::Young,
+            _ => PageState::Unknown,
+        },
+    };
+    let mark = match state {
+        PageState::Unswept { bitmap } => h.t.core_slice(bitmap, BITMAP_BYTES as usize).map(|bm| marked(bm, addr)),
+        _ => None,
+    };
+    (state, mark)
+}
+
 /// The pages of `chunks` (object-area starts; `header` bytes into their
 /// page) by what their headers say: the young ones, and the old ones
 /// whose objects are known dead or partly dead. One read of the flags per
@@ -1172,7 +1201,7 @@ pub fn page_reports(h: &Heap) -> Result<Vec<PageReport>, V8Error> {
         if let PageState::Unswept { bitmap } = state
             && let (Some(bm), Some(bytes)) = (h.t.core_slice(bitmap, BITMAP_BYTES as usize), h.t.core_slice(a, (b - a) as usize))
         {
-            let o = scan_chunk(&p, &mut maps, a, bytes, true);
+            let o = scan_chunk(&p, &mut maps, a, bytes, true, None);
             let starts: HashSet<u64> = o.young_objs.iter().map(|x| x.0).collect();
             for &(s, size, _) in &o.young_objs {
                 if marked(bm, s) {
@@ -1234,10 +1263,17 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
             if track && !young {
                 young_refs(&p, &filter, bytes, a, &mut refs);
             }
-            let mut o = scan_chunk(&p, maps, a, bytes, young);
+            // A dead object's pointers keep nothing alive.
+            let bitmap = match page_states.get(&(a & !(CHUNK - 1))) {
+                Some(PageState::Unswept { bitmap }) if track && !young => hh.t.core_slice(*bitmap, BITMAP_BYTES as usize),
+                _ => None,
+            };
+            let mut o = scan_chunk(&p, maps, a, bytes, young, bitmap);
             o.range = (a, b);
             o.young = young;
             drop_free(&mut refs, &o.free);
+            drop_free(&mut refs, &o.unmarked);
+            o.unmarked = Vec::new();
             o.young_refs = refs;
             let d = done.fetch_add(b - a, Ordering::Relaxed) + (b - a);
             if let Some(cb) = ctl.progress {
@@ -1857,8 +1893,10 @@ pub fn containing_object(h: &Heap, addr: u64, page_header: u64) -> Result<Option
     for k in 0..MAX_WHATIS_CHUNKS {
         let Some(c) = first.checked_sub(k * CHUNK) else { break };
         let start = c + page_header;
-        let Some(bytes) = h.t.core_slice(start, (CHUNK - page_header) as usize) else {
-            // Not in the core in one piece (the last chunk of a mapping).
+        // The part of the page the core holds (a segment may end inside it,
+        // as the scan allows).
+        let held = h.t.core.segments.iter().find(|s| s.vaddr <= start && start < s.vaddr.saturating_add(s.present)).map(|s| s.vaddr + s.present - start);
+        let Some(bytes) = held.and_then(|n| h.t.core_slice(start, n.min(CHUNK - page_header) as usize)) else {
             if k == 0 {
                 continue;
             }
@@ -1871,7 +1909,7 @@ pub fn containing_object(h: &Heap, addr: u64, page_header: u64) -> Result<Option
         if !(p.is_ptr(first_word) && maps.shape(&r, first_word).is_some()) {
             continue;
         }
-        let out = scan_chunk(&p, &mut maps, start, bytes, true);
+        let out = scan_chunk(&p, &mut maps, start, bytes, true, None);
         let objs = &out.young_objs;
         let i = objs.partition_point(|o| o.0 <= addr);
         if i == 0 {
