@@ -252,7 +252,7 @@ fn findjsobjects(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> Dcmd
         let h = s.heap()?;
         // The dead objects, grouped the same way.
         let dead = scan::HeapScan {
-            objects: f.garbage_objects.iter().filter_map(|&a| h.map(a).ok().map(|map| scan::Found { addr: a, map })).collect(),
+            objects: vec![f.garbage_objects.iter().filter_map(|&a| h.map(a).ok().map(|map| scan::Found { addr: a, map })).collect()],
             ..Default::default()
         };
         let g = scan::group(&h, &dead);
