@@ -187,6 +187,29 @@ layout_table! {
     page_sweeping_state: [] ; (0, 1099, 0xc0, "src/heap/memory-chunk.h (10.2): concurrent_sweeping_; and the official build's code"), (1100, 1199, 0xe0, "src/heap/memory-chunk.h (11.3): concurrent_sweeping_"), (1200, 1399, 0xf0, "src/heap/mutable-page-metadata.h (12.4, 13.6): concurrent_sweeping_"), (1400, 9999, 0xf8, "src/heap/mutable-page-metadata.h (14.6): concurrent_sweeping_");
     /// Metadata: the bytes the last full GC marked live on the page.
     page_live_bytes: [] ; (0, 1099, 0x80, "src/heap/memory-chunk.h (10.2): live_byte_count_; and the official build's code"), (1100, 1199, 0x88, "src/heap/memory-chunk.h (11.3): live_byte_count_"), (1200, 1299, 0xd0, "src/heap/mutable-page-metadata.h (12.4): live_byte_count_"), (1300, 1399, 0xe8, "src/heap/mutable-page-metadata.h (13.6): live_byte_count_"), (1400, 9999, 0xf0, "src/heap/mutable-page-metadata.h (14.6): live_byte_count_");
+    // The OLD_TO_NEW remembered set: the slots of old objects that may hold
+    // a pointer into the young generation, which the scavenger takes as its
+    // roots. A page's set is `SlotSet* slot_set_[NUMBER_OF_REMEMBERED_SET_TYPES]`
+    // in its metadata, OLD_TO_NEW first (then OLD_TO_NEW_BACKGROUND from 12).
+    // The pointer is to an array of bucket pointers, one per 1024 tagged
+    // slots of the chunk (null: no slot in it), from V8 13 preceded by the
+    // number of buckets; a bucket is 32 uint32 cells, and bit i of cell j of
+    // bucket k is the word at chunk + 8 (1024 k + 32 j + i)
+    // (src/heap/slot-set.h, src/heap/base/basic-slot-set.h: SlotToIndices).
+    // The offsets were read from each official build's
+    // AllocateSlotSet, which indexes slot_set_ by the set type and sizes the
+    // array by the metadata's size_ ((size + 0x1fff) >> 13 buckets).
+    /// Metadata: the chunk's size in bytes (a large page's spans several
+    /// 256 KiB chunks; its slot set covers all of them).
+    page_chunk_size: [] ; (0, 1199, 0, "src/heap/basic-memory-chunk.h (10.2, 11.3): size_ first; MemoryChunk::AllocateSlotSet reads (%rdi) in Node 18/20"), (1200, 1299, 0x10, "src/heap/memory-chunk-layout.h (12.4): flags, metadata, then size_; MutablePageMetadata::AllocateSlotSet reads 0x10(%rdi) in Node 22"), (1300, 9999, 0x30, "MutablePageMetadata / MutablePage::AllocateSlotSet read 0x30(%rdi) in Node 24/26");
+    /// Metadata: `slot_set_[OLD_TO_NEW]`.
+    page_old_to_new: [] ; (0, 1199, 0x60, "src/heap/memory-chunk-layout.h (10.2, 11.3): kSlotSetOffset after the BasicMemoryChunk fields; AllocateSlotSet<OLD_TO_NEW> is `lea 0x60(%rdi)` in Node 18/20"), (1200, 1299, 0x68, "src/heap/memory-chunk-layout.h (12.4): kSlotSetOffset; AllocateSlotSet stores at 0x68 + 8 type in Node 22"), (1300, 1399, 0x58, "MutablePageMetadata::AllocateSlotSet stores at 0x58 + 8 type in Node 24"), (1400, 9999, 0x60, "MutablePage::AllocateSlotSet stores at 0x60 + 8 type in Node 26");
+    /// Metadata: `slot_set_[OLD_TO_NEW_BACKGROUND]`, where background
+    /// threads record (Heap::GenerationalBarrierSlow off the main thread,
+    /// the sweeper's promoted pages); none before V8 12.
+    page_old_to_new_background: [] ; (1200, 1299, 0x70, "src/heap/memory-chunk-layout.h (12.4): RememberedSetType OLD_TO_NEW_BACKGROUND = 1"), (1300, 1399, 0x60, "as page_old_to_new (24), type 1 (src/heap/mutable-page-metadata.h)"), (1400, 9999, 0x68, "as page_old_to_new (26), type 1 (src/heap/mutable-page.h)");
+    /// Bytes before a slot set's bucket array (the number of buckets, from V8 13).
+    slot_set_header: [] ; (0, 1299, 0, "src/heap/slot-set.h (10.2-12.4): kInitialBucketsSize 0 in release builds; AllocateSlotSet allocates 8 * buckets in Node 18-22"), (1300, 9999, 8, "src/heap/base/basic-slot-set.h: kNumBucketsSize; AllocateSlotSet allocates 8 + 8 * buckets and stores the count first in Node 24/26");
     /// The sweeping state of a page a finished full GC marked and the
     /// sweeper has not touched (it sets "in progress", 2 up to V8 12 and 3
     /// from 13, before it writes anything, and clears the bitmap last).

@@ -1126,6 +1126,65 @@ pub fn page_state(h: &Heap, addr: u64) -> (PageState, Option<bool>) {
     (state, mark)
 }
 
+/// Largest chunk a slot set is read for (a large page holds one object;
+/// V8 caps a regular heap at a few GB): a bound against a corrupt size.
+const MAX_RSET_CHUNK: u64 = 1 << 32;
+
+/// Slots in one bucket of a slot set (32 cells of 32 bits).
+const BUCKET_SLOTS: u64 = 1024;
+
+/// The slots V8's OLD_TO_NEW remembered set (and OLD_TO_NEW_BACKGROUND,
+/// where it exists) holds for the page at `page` (256 KiB-aligned; a large
+/// page's set covers its whole chunk): the addresses of the old objects'
+/// words that may point into the young generation, sorted. V8 records every
+/// such word when it is written (the write barrier) or when its object is
+/// promoted; the set may also hold slots that no longer point there.
+/// None when this V8's layout is unknown or the page's metadata or sets are
+/// not in the core; empty when the page has no set.
+pub fn old_to_new_slots(h: &Heap, page: u64) -> Option<Vec<u64>> {
+    let l = &h.v8.layout;
+    let t = h.t;
+    let pl = PageLayout::new(h)?;
+    let meta = pl.metadata(t, page)?;
+    // Not always 256 KiB: V8 shrinks the pages the snapshot filled to what
+    // they hold (seen: 8 KiB to 168 KiB on the fixture cores).
+    let size = t.read_u64(meta + l.page_chunk_size.off().ok()?).ok()?;
+    if !(1..=MAX_RSET_CHUNK).contains(&size) {
+        return None;
+    }
+    let buckets = size.div_ceil(BUCKET_SLOTS * 8);
+    let header = l.slot_set_header.off().ok()?;
+    let mut out = Vec::new();
+    for off in [l.page_old_to_new.value, l.page_old_to_new_background.value].into_iter().flatten() {
+        let set = t.read_u64(meta + off as u64).ok()?;
+        if set == 0 {
+            continue;
+        }
+        if header > 0 && t.read_u64(set.checked_sub(header)?).ok()? != buckets {
+            return None;
+        }
+        let array = t.core_slice(set, (buckets * 8) as usize)?;
+        for (k, b) in array.chunks_exact(8).enumerate() {
+            let bucket = u64::from_le_bytes(b.try_into().unwrap_or([0; 8]));
+            if bucket == 0 {
+                continue;
+            }
+            let cells = t.core_slice(bucket, 128)?;
+            for (j, c) in cells.chunks_exact(4).enumerate() {
+                let mut cell = u32::from_le_bytes(c.try_into().unwrap_or([0; 4]));
+                while cell != 0 {
+                    let i = cell.trailing_zeros() as u64;
+                    cell &= cell - 1;
+                    out.push(page + 8 * (k as u64 * BUCKET_SLOTS + j as u64 * 32 + i));
+                }
+            }
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    Some(out)
+}
+
 /// The pages of `chunks` (object-area starts; `header` bytes into their
 /// page) by what their headers say: the young ones, and the old ones
 /// whose objects are known dead or partly dead. One read of the flags per
