@@ -318,7 +318,7 @@ pub(crate) fn findings(s: &mut Session, all_young: bool) -> Result<(Arc<Findings
             }
         };
         s.heap().and_then(|h| {
-            let ctl = ScanControl { progress: tty.then_some(&cb as &(dyn Fn(ScanProgress) + Sync)), interrupt: Some(&INTERRUPTED), all_young };
+            let ctl = ScanControl { progress: tty.then_some(&cb as &(dyn Fn(ScanProgress) + Sync)), interrupt: Some(&INTERRUPTED), all_young, word_scan: false };
             scan::find_objects(&h, ctl).map_err(|e| match e {
                 ScanError::Interrupted => DcmdError::Interrupted,
                 ScanError::V8(e) => e.into(),
@@ -415,6 +415,15 @@ fn stats(f: &Findings, cached: bool) -> String {
             st.young_pages,
             st.liveness_time.as_secs_f64()
         ));
+        // Where the old generation's pointers into them came from.
+        if st.gc_running {
+            t.push_str("findjsobjects: a garbage collection was running (Heap::PerformGarbageCollection on a stack): every old-generation word was read for pointers into the young generation\n");
+        } else if st.rset_pages + st.word_pages > 0 {
+            t.push_str(&format!(
+                "findjsobjects: pointers into the young generation from V8's remembered sets on {} old-generation pages, from every word on {} (no set in the core)\n",
+                st.rset_pages, st.word_pages
+            ));
+        }
     }
     if f.unreadable > 0 {
         t.push_str(&format!(

@@ -60,6 +60,10 @@ pub struct ScanControl<'a> {
     /// Keep every young-generation object, reached or not (by default those
     /// nothing alive points at are garbage).
     pub all_young: bool,
+    /// Read every old-generation word for pointers into the young
+    /// generation rather than V8's remembered sets (which tests check
+    /// against it).
+    pub word_scan: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -102,6 +106,15 @@ pub struct ScanStats {
     pub young_dead: u64,
     /// Time spent deciding which young objects are alive.
     pub liveness_time: Duration,
+    /// Old pages whose pointers into the young generation came from V8's
+    /// remembered set (OLD_TO_NEW), and those whose every word was read for
+    /// them instead (no set in the core, an unknown layout, or a GC
+    /// running).
+    pub rset_pages: usize,
+    pub word_pages: usize,
+    /// A thread was inside a garbage collection when the core was taken:
+    /// the remembered sets were not used.
+    pub gc_running: bool,
     /// Old-generation pages V8 had let go of (pooled, or queued to be
     /// freed), and the JS objects left on them: dead (counted in the
     /// garbage).
@@ -459,6 +472,9 @@ struct ChunkOut {
     /// word), the liveness pass's roots, collected while the chunk is in
     /// cache.
     young_refs: Vec<(u64, u64)>,
+    /// Whether they came from the page's remembered set (which covers a
+    /// large object's whole extent) or from reading every word.
+    rset: Option<bool>,
 }
 
 fn round8(n: u64) -> u64 {
@@ -734,6 +750,63 @@ fn young_refs(p: &Params, f: &PageFilter, bytes: &[u8], base: u64, out: &mut Vec
             out.push((at + off as u64, w));
         }
     }
+}
+
+/// The words at `slots` (from the page's remembered set) that are tagged
+/// pointers which may point into a young page, as (address, word): read
+/// from `bytes` (the chunk at `base`) or, past it (a large object), from
+/// the core.
+fn rset_refs(p: &Params, f: &PageFilter, t: &Target, bytes: &[u8], base: u64, slots: &[u64], out: &mut Vec<(u64, u64)>) {
+    let end = base + bytes.len() as u64;
+    for &at in slots {
+        let w = if at >= base && at + 8 <= end {
+            let i = (at - base) as usize;
+            u64::from_le_bytes(bytes[i..i + 8].try_into().unwrap_or([0; 8]))
+        } else {
+            match t.read_u64(at) {
+                Ok(w) => w,
+                Err(_) => continue,
+            }
+        };
+        if w & p.tag_mask == p.tag && f.maybe(w) {
+            out.push((at, w));
+        }
+    }
+}
+
+/// Mangled name of `v8::internal::Heap::PerformGarbageCollection`, which
+/// every V8 collection (scavenge or full) runs inside, on the main thread.
+const PERFORM_GC: &str = "_ZN2v88internal4Heap24PerformGarbageCollection";
+
+/// Whether a garbage collection may have been running when the core was
+/// taken: a return address into [`PERFORM_GC`] on some thread's stack,
+/// above its stack pointer. During one the remembered sets are being
+/// consumed and rebuilt, so the scan reads every word instead. True too
+/// when the function is not known (no symbols): a stale word or a missing
+/// symbol costs only speed.
+fn gc_in_progress(h: &Heap) -> bool {
+    let t = h.t;
+    let Some(m) = t.modules.iter().find(|m| m.name == h.v8.meta.module).or_else(|| t.executable()) else { return true };
+    let ranges: Vec<(u64, u64)> = m
+        .symbols()
+        .iter()
+        .filter(|s| s.size > 0 && s.name.starts_with(PERFORM_GC))
+        .map(|s| (s.addr.wrapping_add(m.bias), s.addr.wrapping_add(m.bias).wrapping_add(s.size)))
+        .collect();
+    if ranges.is_empty() {
+        return true;
+    }
+    t.threads.iter().any(|th| {
+        let sp = th.regs.rsp() & !7;
+        let Some(seg) = t.core.segments.iter().find(|s| s.vaddr <= sp && sp < s.vaddr.saturating_add(s.present)) else { return false };
+        let end = seg.vaddr + seg.present;
+        t.core_slice(sp, (end - sp) as usize).is_some_and(|stack| {
+            stack.chunks_exact(8).any(|w| {
+                let w = u64::from_le_bytes(w.try_into().unwrap_or([0; 8]));
+                ranges.iter().any(|&(a, b)| a < w && w <= b)
+            })
+        })
+    })
 }
 
 /// Reads one word per cache line of `bytes`, so that the loops that follow
@@ -1307,6 +1380,8 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
     // old pages' pointers into young ones are collected by the first pass
     // (a second pass over the old generation would read it all again).
     let track = !ctl.all_young && !young_pages.is_empty();
+    let gc_running = track && gc_in_progress(h);
+    let use_rset = track && !gc_running && !ctl.word_scan;
     let filter = PageFilter::new(&young_pages);
     let outs: Vec<Option<ChunkOut>> = chunks
         .par_iter()
@@ -1321,8 +1396,20 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
             // in with many loads in flight, where the loops that follow,
             // which carry a dependency from word to word, wait on each.
             warm(bytes);
+            // The old page's pointers into young pages: those its remembered
+            // set names, else every word that may be one.
+            let mut rset = None;
             if track && !young {
-                young_refs(&p, &filter, bytes, a, &mut refs);
+                match use_rset.then(|| old_to_new_slots(&hh, a & !(CHUNK - 1))).flatten() {
+                    Some(slots) => {
+                        rset_refs(&p, &filter, hh.t, bytes, a, &slots, &mut refs);
+                        rset = Some(true);
+                    }
+                    None => {
+                        young_refs(&p, &filter, bytes, a, &mut refs);
+                        rset = Some(false);
+                    }
+                }
             }
             // A dead object's pointers keep nothing alive.
             let bitmap = match page_states.get(&(a & !(CHUNK - 1))) {
@@ -1332,6 +1419,7 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
             let mut o = scan_chunk(&p, maps, a, bytes, young, bitmap);
             o.range = (a, b);
             o.young = young;
+            o.rset = rset;
             drop_free(&mut refs, &o.free);
             drop_free(&mut refs, &o.unmarked);
             o.unmarked = Vec::new();
@@ -1347,7 +1435,11 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
         return Err(ScanError::Interrupted);
     }
     let mut outs: Vec<ChunkOut> = outs.into_iter().flatten().collect();
+    let rset_covered: AddrSet = outs.iter().filter(|o| o.rset == Some(true)).map(|o| o.range.0 & !(CHUNK - 1)).collect();
     let mut res = HeapScan::default();
+    res.stats.rset_pages = rset_covered.len();
+    res.stats.word_pages = outs.iter().filter(|o| o.rset == Some(false)).count();
+    res.stats.gc_running = gc_running;
     let mut overhang: Vec<(u64, u64, bool)> = Vec::new();
     let mut raw_overhang: Vec<u64> = Vec::new();
     for o in &mut outs {
@@ -1392,9 +1484,10 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
         let young = Young::new(&p, h, objs);
         // Old objects longer than a chunk (large object pages) are roots
         // beyond their first chunk too (not those holding only data).
+        // (A remembered set covers its page's large object whole.)
         let tails: Vec<(u64, u64)> = overhang
             .iter()
-            .filter(|(a, _, free)| !free && !young_pages.contains(&(a & !(CHUNK - 1))) && !raw_overhang.contains(a))
+            .filter(|(a, _, free)| !free && !young_pages.contains(&(a & !(CHUNK - 1))) && !raw_overhang.contains(a) && !rset_covered.contains(&(a & !(CHUNK - 1))))
             .map(|&(a, e, _)| (((a / CHUNK) + 1) * CHUNK, e))
             .filter(|(a, e)| a < e)
             .collect();
