@@ -61,22 +61,28 @@ DESCRIPTION
   When the output goes into a pipe, the table becomes its representatives'
   addresses.
 
-  How objects are found: every word of the anonymous writable memory of
-  the core (thread stacks and file-backed mappings excepted) that points at
-  a V8 Map is a candidate object; a JS object must have a JS instance type
-  and valid properties and elements. The scan jumps over every object
-  whose size it knows (so doubles and characters are never taken for
-  objects). Only V8's heap pages are read: they are recognised by their
-  header, so malloc'd memory full of stale pointers is never taken for the
-  heap.
+  How objects are found: only V8's heap pages are read (the anonymous
+  writable memory of the core, thread stacks and file-backed mappings
+  excepted, in 256 KiB chunks; a chunk is a page when its header names it
+  and its first object sits where the others' do), so malloc'd memory full
+  of stale pointers is never taken for the heap. Each page is walked from
+  its first object, jumping over every object whose size is known (so
+  doubles and characters are never taken for objects); a word that points
+  at a JS object's Map where an object must start begins one. After a word
+  of unknown meaning the walk goes on word by word, and there a JS object
+  must also have valid properties and elements.
 
   Garbage is not listed (-v counts it): dead objects the garbage collector
   left in free space, and objects in the young generation that nothing
   alive points at (a young page keeps, past its allocation point, stale
   objects of earlier cycles with their maps intact). A young object is
-  alive when a word of an old-generation object (not on a released page),
-  of a thread's live stack or of a binary's writable data points at it, or
-  a live young object does. From malloc'd memory only pointers to microtasks are followed
+  alive when a word of a live old-generation object, of a thread's live
+  stack or of a binary's writable data points at it, or a live young
+  object does. The old objects' words that point into the young
+  generation are the ones V8's own remembered set (OLD_TO_NEW) names for
+  each page; where a page's set is not in the core, or when a thread was
+  inside a garbage collection (the sets are then half rebuilt), every word
+  of the old generation is read instead (-v says which). From malloc'd memory only pointers to microtasks are followed
   (the pending-microtask queue lives there); other pointers there are not,
   as the collector's freed worklists hold thousands of stale ones: a young
   object only native code holds (a global handle) is counted as garbage.
@@ -129,7 +135,8 @@ OPTIONS
   -s              sort the table by total size, the biggest last
   -v              also print statistics: time, bytes scanned, objects,
                   groups, free space, garbage by how it was found dead,
-                  and the pages pending sweep or released
+                  the pages pending sweep or released, and where the
+                  pointers into the young generation came from
 
 EXAMPLES
   > ::findjsobjects
