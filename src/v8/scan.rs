@@ -732,6 +732,10 @@ struct Young<'a> {
     t: &'a Target,
     /// (untagged start, end), sorted by start.
     objs: Vec<(u64, u64)>,
+    /// Each young page's objects: the range of `objs` they fill (a lookup
+    /// searches a page's few thousand, not all, which missed the cache at
+    /// every step).
+    by_page: AddrMap<(usize, usize)>,
     /// Which of them are microtasks (the queue that holds them is malloc'd).
     task: Vec<bool>,
 }
@@ -751,25 +755,24 @@ const MICROTASK_TYPES: [&str; 5] = [
 /// below the stack pointer.
 const RED_ZONE: u64 = 128;
 
-/// A set of pages with a direct-mapped bit filter in front: the liveness
-/// pass tests every pointer-like word of the heap against the young pages,
-/// and nearly all point elsewhere; one bit test (8 KiB of bits, in L1)
-/// rejects them, where hashing each cost a fifth of the whole scan.
-struct PageFilter<'a> {
-    set: &'a AddrSet,
+/// A direct-mapped bit filter of a set of pages: the liveness pass tests
+/// pointer-like words against the young pages, and nearly all point
+/// elsewhere; one bit test (8 KiB of bits, in L1) rejects them, where
+/// hashing each cost a fifth of the whole scan. The exact test follows.
+struct PageFilter {
     bits: Vec<u64>,
 }
 
-impl<'a> PageFilter<'a> {
+impl PageFilter {
     const BITS: u64 = 1 << 16;
 
-    fn new(set: &'a AddrSet) -> PageFilter<'a> {
+    fn new(set: &AddrSet) -> PageFilter {
         let mut bits = vec![0u64; (Self::BITS / 64) as usize];
         for page in set {
             let k = Self::slot(*page);
             bits[k / 64] |= 1 << (k % 64);
         }
-        PageFilter { set, bits }
+        PageFilter { bits }
     }
 
     fn slot(addr: u64) -> usize {
@@ -781,11 +784,6 @@ impl<'a> PageFilter<'a> {
     fn maybe(&self, addr: u64) -> bool {
         let k = Self::slot(addr);
         self.bits[k / 64] >> (k % 64) & 1 == 1
-    }
-
-    /// Is `page` (a 256 KiB-aligned address) in the set?
-    fn contains(&self, page: u64) -> bool {
-        self.maybe(page) && self.set.contains(&page)
     }
 }
 
@@ -905,12 +903,8 @@ impl<'a> Young<'a> {
         objs.sort();
         objs.dedup_by_key(|(a, _, _)| *a);
         let tasks: HashSet<u16> = MICROTASK_TYPES.iter().filter_map(|n| h.v8.types.num(n)).collect();
-        let mut task_maps: AddrMap<bool> = AddrMap::default();
-        let mut task = Vec::with_capacity(objs.len());
-        for &(_, _, m) in &objs {
-            let t = *task_maps.entry(m).or_insert_with(|| h.map_instance_type(m).is_ok_and(|t| tasks.contains(&t)));
-            task.push(t);
-        }
+        let mut task_maps: MapCache<bool> = MapCache::new();
+        let task: Vec<bool> = objs.iter().map(|&(_, _, m)| task_maps.get(m, || h.map_instance_type(m).is_ok_and(|t| tasks.contains(&t)))).collect();
         let n = objs.len();
         let mut out = Vec::with_capacity(n);
         for i in 0..n {
@@ -920,20 +914,22 @@ impl<'a> Young<'a> {
             let end = if size > 0 { a + size } else { next };
             out.push((a, end.max(a + 8)));
         }
-        Young { p, t: h.t, objs: out, task }
-    }
-
-    /// The index of the object starting at untagged `a`.
-    fn find(&self, a: u64) -> Option<usize> {
-        self.objs.binary_search_by_key(&a, |o| o.0).ok()
+        let mut by_page: AddrMap<(usize, usize)> = AddrMap::default();
+        for (i, &(a, _)) in out.iter().enumerate() {
+            let r = by_page.entry(a & !(CHUNK - 1)).or_insert((i, i));
+            r.1 = i + 1;
+        }
+        Young { p, t: h.t, objs: out, by_page, task }
     }
 
     /// The young object a word points at (its start), if any.
     fn target(&self, pages: &PageFilter, w: u64) -> Option<usize> {
-        if !self.p.is_ptr(w) || !pages.contains(w & !(CHUNK - 1)) {
+        if !self.p.is_ptr(w) || !pages.maybe(w) {
             return None;
         }
-        self.find(w - self.p.tag)
+        let a = w - self.p.tag;
+        let &(lo, hi) = self.by_page.get(&(a & !(CHUNK - 1)))?;
+        self.objs[lo..hi].binary_search_by_key(&a, |o| o.0).ok().map(|i| lo + i)
     }
 
     /// Young object starts that the words of `bytes` point at (a body, or
