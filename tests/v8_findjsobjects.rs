@@ -341,3 +341,31 @@ fn remembered_sets_decide_young_liveness_as_the_word_scan_does() {
     }
     assert!(used >= 30, "the remembered sets were used on only {used} cores");
 }
+
+/// A core taken while a thread was inside a garbage collection (gdb's
+/// backtrace shows `Heap::PerformGarbageCollection`: the `worker` fixture
+/// often catches its worker mid-scavenge) is not judged by the remembered
+/// sets, which the collection is then consuming and rebuilding: the scan
+/// reads every old word instead.
+#[test]
+fn collections_in_progress_fall_back_to_the_word_scan() {
+    let cores = all_cores();
+    assert!(cores.len() >= 30, "only {} cores: run `bash testcores/generate`", cores.len());
+    let mut in_gc = Vec::new();
+    for c in cores.iter().filter(|c| c.fixture != "bigheap") {
+        let gc = c.gdb_frames().iter().any(|(_, frames)| frames.iter().any(|f| f.contains("Heap::PerformGarbageCollection")));
+        if !gc {
+            continue;
+        }
+        let opts = OpenOptions { core: c.core_path(), executable: Some(PathBuf::from(&c.node_binary)), sysroot: None };
+        let t = Target::open(&opts).unwrap_or_else(|e| panic!("{}: {e}", c.name()));
+        let v8 = V8::load(&t).unwrap_or_else(|e| panic!("{}: {e}", c.name()));
+        let h = Heap::new(&t, &v8);
+        let st = scan::scan(&h, ScanControl::default()).unwrap_or_else(|e| panic!("{}: {e}", c.name())).stats;
+        if st.young_pages > 0 {
+            assert!(st.gc_running && st.rset_pages == 0, "{}: gdb shows a collection running, but the remembered sets were read on {} pages", c.name(), st.rset_pages);
+        }
+        in_gc.push(c.name());
+    }
+    eprintln!("cores taken inside a collection: {in_gc:?}");
+}
