@@ -82,10 +82,11 @@ DESCRIPTION
   generation are the ones V8's own remembered set (OLD_TO_NEW) names for
   each page; where a page's set is not in the core, or when a thread was
   inside a garbage collection (the sets are then half rebuilt), every word
-  of the old generation is read instead (-v says which). From malloc'd memory only pointers to microtasks are followed
-  (the pending-microtask queue lives there); other pointers there are not,
-  as the collector's freed worklists hold thousands of stale ones: a young
-  object only native code holds (a global handle) is counted as garbage.
+  of the old generation is read instead (-v says which). From malloc'd
+  memory only pointers to microtasks are followed (the pending-microtask
+  queue lives there); other pointers there are not, as the collector's
+  freed worklists hold thousands of stale ones: a young object only
+  native code holds (a global handle) is counted as garbage.
   -g keeps every young object instead.
 
   In the old generation, V8's own page headers say which objects are
@@ -99,9 +100,10 @@ DESCRIPTION
       or on which a new marking cycle is running, tells nothing (its bits
       are partial), and neither do large-object pages.
   Objects the GC marked are live at the last GC: one that died while it
-  ran or after it cannot be told from a live one, and is counted. So are old-generation objects on pages already swept and
-  reused: past the allocation point of the page V8 allocates from, stale
-  objects keep their maps (up to a page of them). Counts equal a heap
+  ran or after it cannot be told from a live one, and is counted. So are
+  old-generation objects on pages already swept and reused: past the
+  allocation point of the page V8 allocates from, stale objects keep
+  their maps (up to a page of them). Counts equal a heap
   snapshot's (which collects first) when the core was taken after a full
   GC had finished sweeping. Each dead object is counted once, by the first
   of these reasons that applies (free space first); -v gives the counts.

@@ -886,6 +886,15 @@ impl Target {
         Some((read(argv), read(envp)))
     }
 
+    /// Zero-copy view of the bytes from `addr` to the end of what the core
+    /// holds of its segment, at most `max` (a segment may end inside a heap
+    /// page; a stack is read to its top).
+    pub fn core_slice_from(&self, addr: u64, max: usize) -> Option<&[u8]> {
+        let seg = &self.core.segments[self.segment_index(addr)?];
+        let held = seg.vaddr.saturating_add(seg.present).checked_sub(addr).filter(|n| *n > 0)?;
+        self.core_slice(addr, held.min(max as u64) as usize)
+    }
+
     /// Zero-copy view of core bytes where one segment holds them all; used
     /// by heap scans.
     /// A live process serves these from blocks read once and cached while

@@ -856,10 +856,7 @@ fn gc_in_progress(h: &Heap) -> bool {
         return true;
     }
     t.threads.iter().any(|th| {
-        let sp = th.regs.rsp() & !7;
-        let Some(seg) = t.core.segments.iter().find(|s| s.vaddr <= sp && sp < s.vaddr.saturating_add(s.present)) else { return false };
-        let end = seg.vaddr + seg.present;
-        t.core_slice(sp, (end - sp) as usize).is_some_and(|stack| {
+        t.core_slice_from(th.regs.rsp() & !7, usize::MAX).is_some_and(|stack| {
             stack.chunks_exact(8).any(|w| {
                 let w = u64::from_le_bytes(w.try_into().unwrap_or([0; 8]));
                 ranges.iter().any(|&(a, b)| a < w && w <= b)
@@ -1160,6 +1157,12 @@ struct PageLayout {
     read_only: u64,
     marking: u64,
     released: u64,
+    /// Metadata: the chunk's size, `slot_set_[OLD_TO_NEW]` and
+    /// `[OLD_TO_NEW_BACKGROUND]`, and the bytes before a slot set's buckets
+    /// (None where this V8's remembered-set layout is not known).
+    chunk_size: Option<u64>,
+    old_to_new: [Option<u64>; 2],
+    slot_set_header: Option<u64>,
 }
 
 /// Bytes of a page's marking bitmap read for the bit test (one bit per
@@ -1184,6 +1187,9 @@ impl PageLayout {
             read_only: v(&l.page_read_only_flag).unwrap_or(0),
             marking: v(&l.page_marking_flag)?,
             released: v(&l.page_released_mask).unwrap_or(0),
+            chunk_size: v(&l.page_chunk_size),
+            old_to_new: [v(&l.page_old_to_new), v(&l.page_old_to_new_background)],
+            slot_set_header: v(&l.slot_set_header),
         })
     }
 
@@ -1205,6 +1211,55 @@ impl PageLayout {
     /// The page's metadata address.
     fn metadata(&self, t: &Target, page: u64) -> Option<u64> {
         if self.meta_ptr == 0 { Some(page) } else { t.read_u64(page + self.meta_ptr).ok().filter(|m| *m != 0) }
+    }
+
+    /// The slots V8's OLD_TO_NEW remembered set (and OLD_TO_NEW_BACKGROUND,
+    /// where it exists) holds for the page at `page` (256 KiB-aligned; a
+    /// large page's set covers its whole chunk): the addresses of the old
+    /// objects' words that may point into the young generation, sorted. V8
+    /// records every such word when it is written (the write barrier) or when
+    /// its object is promoted; the set may also hold slots that no longer
+    /// point there. None when this V8's layout is unknown or the page's
+    /// metadata or sets are not in the core; empty when the page has no set.
+    fn old_to_new_slots(&self, t: &Target, page: u64) -> Option<Vec<u64>> {
+        let meta = self.metadata(t, page)?;
+        // Not always 256 KiB: V8 shrinks the pages the snapshot filled to
+        // what they hold (seen: 8 KiB to 168 KiB on the fixture cores).
+        let size = t.read_u64(meta + self.chunk_size?).ok()?;
+        if !(1..=MAX_RSET_CHUNK).contains(&size) {
+            return None;
+        }
+        let buckets = size.div_ceil(BUCKET_SLOTS * 8);
+        let header = self.slot_set_header?;
+        let mut out = Vec::new();
+        for off in self.old_to_new.into_iter().flatten() {
+            let set = t.read_u64(meta + off).ok()?;
+            if set == 0 {
+                continue;
+            }
+            if header > 0 && t.read_u64(set.checked_sub(header)?).ok()? != buckets {
+                return None;
+            }
+            let array = t.core_slice(set, (buckets * 8) as usize)?;
+            for (k, b) in array.chunks_exact(8).enumerate() {
+                let bucket = u64::from_le_bytes(b.try_into().unwrap_or([0; 8]));
+                if bucket == 0 {
+                    continue;
+                }
+                let cells = t.core_slice(bucket, 128)?;
+                for (j, c) in cells.chunks_exact(4).enumerate() {
+                    let mut cell = u32::from_le_bytes(c.try_into().unwrap_or([0; 4]));
+                    while cell != 0 {
+                        let i = cell.trailing_zeros() as u64;
+                        cell &= cell - 1;
+                        out.push(page + 8 * (k as u64 * BUCKET_SLOTS + j as u64 * 32 + i));
+                    }
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        Some(out)
     }
 
     /// Classify the page at `page` (256 KiB-aligned): one read of its flags,
@@ -1255,15 +1310,7 @@ fn marked(bm: &[u8], a: u64) -> bool {
 /// at `addr` is marked. For one address (`::v8whatis`); the scan classifies
 /// all pages at once.
 pub fn page_state(h: &Heap, addr: u64) -> (PageState, Option<bool>) {
-    let base = addr & !(CHUNK - 1);
-    let l = &h.v8.layout;
-    let state = match PageLayout::new(h) {
-        Some(pl) => pl.state(h.t, base),
-        None => match (l.page_flags.value, l.page_young_mask.value) {
-            (Some(off), Some(mask)) if h.t.read_u64(base.wrapping_add(off as u64)).is_ok_and(|f| f & mask as u64 != 0) => PageState::Young,
-            _ => PageState::Unknown,
-        },
-    };
+    let state = state_of(h, PageLayout::new(h).as_ref(), addr & !(CHUNK - 1));
     let mark = match state {
         PageState::Unswept { bitmap } => h.t.core_slice(bitmap, BITMAP_BYTES as usize).map(|bm| marked(bm, addr)),
         _ => None,
@@ -1278,93 +1325,39 @@ const MAX_RSET_CHUNK: u64 = 1 << 32;
 /// Slots in one bucket of a slot set (32 cells of 32 bits).
 const BUCKET_SLOTS: u64 = 1024;
 
-/// The slots V8's OLD_TO_NEW remembered set (and OLD_TO_NEW_BACKGROUND,
-/// where it exists) holds for the page at `page` (256 KiB-aligned; a large
-/// page's set covers its whole chunk): the addresses of the old objects'
-/// words that may point into the young generation, sorted. V8 records every
-/// such word when it is written (the write barrier) or when its object is
-/// promoted; the set may also hold slots that no longer point there.
-/// None when this V8's layout is unknown or the page's metadata or sets are
-/// not in the core; empty when the page has no set.
-pub fn old_to_new_slots(h: &Heap, page: u64) -> Option<Vec<u64>> {
-    let l = &h.v8.layout;
-    let t = h.t;
-    let pl = PageLayout::new(h)?;
-    let meta = pl.metadata(t, page)?;
-    // Not always 256 KiB: V8 shrinks the pages the snapshot filled to what
-    // they hold (seen: 8 KiB to 168 KiB on the fixture cores).
-    let size = t.read_u64(meta + l.page_chunk_size.off().ok()?).ok()?;
-    if !(1..=MAX_RSET_CHUNK).contains(&size) {
-        return None;
-    }
-    let buckets = size.div_ceil(BUCKET_SLOTS * 8);
-    let header = l.slot_set_header.off().ok()?;
-    let mut out = Vec::new();
-    for off in [l.page_old_to_new.value, l.page_old_to_new_background.value].into_iter().flatten() {
-        let set = t.read_u64(meta + off as u64).ok()?;
-        if set == 0 {
-            continue;
-        }
-        if header > 0 && t.read_u64(set.checked_sub(header)?).ok()? != buckets {
-            return None;
-        }
-        let array = t.core_slice(set, (buckets * 8) as usize)?;
-        for (k, b) in array.chunks_exact(8).enumerate() {
-            let bucket = u64::from_le_bytes(b.try_into().unwrap_or([0; 8]));
-            if bucket == 0 {
-                continue;
-            }
-            let cells = t.core_slice(bucket, 128)?;
-            for (j, c) in cells.chunks_exact(4).enumerate() {
-                let mut cell = u32::from_le_bytes(c.try_into().unwrap_or([0; 4]));
-                while cell != 0 {
-                    let i = cell.trailing_zeros() as u64;
-                    cell &= cell - 1;
-                    out.push(page + 8 * (k as u64 * BUCKET_SLOTS + j as u64 * 32 + i));
-                }
-            }
-        }
-    }
-    out.sort_unstable();
-    out.dedup();
-    Some(out)
-}
-
 /// The pages of `chunks` (object-area starts; `header` bytes into their
 /// page) by what their headers say: the young ones, and the old ones
 /// whose objects are known dead or partly dead. One read of the flags per
 /// page, and of the sweeping state for old ones.
-fn classify_pages(h: &Heap, chunks: &[(u64, u64)], header: u64) -> (AddrSet, AddrMap<PageState>) {
+fn classify_pages(h: &Heap, pl: Option<&PageLayout>, chunks: &[(u64, u64)], header: u64) -> (AddrSet, AddrMap<PageState>) {
     let mut young = AddrSet::default();
     let mut states: AddrMap<PageState> = AddrMap::default();
-    let l = &h.v8.layout;
-    match PageLayout::new(h) {
-        Some(pl) => {
-            for &(a, _) in chunks {
-                let base = a - header;
-                match pl.state(h.t, base) {
-                    PageState::Young => {
-                        young.insert(base);
-                    }
-                    PageState::Unknown => {}
-                    s => {
-                        states.insert(base, s);
-                    }
-                }
+    for &(a, _) in chunks {
+        let base = a - header;
+        match state_of(h, pl, base) {
+            PageState::Young => {
+                young.insert(base);
             }
-        }
-        None => {
-            if let (Some(off), Some(mask)) = (l.page_flags.value, l.page_young_mask.value) {
-                for &(a, _) in chunks {
-                    let base = a - header;
-                    if h.t.read_u64(base.wrapping_add(off as u64)).is_ok_and(|f| f & mask as u64 != 0) {
-                        young.insert(base);
-                    }
-                }
+            PageState::Unknown => {}
+            s => {
+                states.insert(base, s);
             }
         }
     }
     (young, states)
+}
+
+/// The state of the page at `base`; without the page layout only its young
+/// flag is known (from the metadata's flag offsets).
+fn state_of(h: &Heap, pl: Option<&PageLayout>, base: u64) -> PageState {
+    if let Some(pl) = pl {
+        return pl.state(h.t, base);
+    }
+    let l = &h.v8.layout;
+    match (l.page_flags.value, l.page_young_mask.value) {
+        (Some(off), Some(mask)) if h.t.read_u64(base.wrapping_add(off as u64)).is_ok_and(|f| f & mask as u64 != 0) => PageState::Young,
+        _ => PageState::Unknown,
+    }
 }
 
 /// What one page's header and marking bitmap say, checked against the
@@ -1440,8 +1433,9 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
     chunks.sort_unstable();
     // Young-generation pages, and old ones whose header tells dead
     // objects apart, by their page base.
+    let layout = PageLayout::new(h);
     let (young_pages, page_states) = match page_header {
-        Some(header) => classify_pages(h, &chunks, header),
+        Some(header) => classify_pages(h, layout.as_ref(), &chunks, header),
         None => Default::default(),
     };
     let total: u64 = chunks.iter().map(|(a, b)| b - a).sum();
@@ -1472,7 +1466,7 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
             // set names, else every word that may be one.
             let mut rset = None;
             if track && !young {
-                match use_rset.then(|| old_to_new_slots(&hh, a & !(CHUNK - 1))).flatten() {
+                match layout.as_ref().filter(|_| use_rset).and_then(|pl| pl.old_to_new_slots(hh.t, a & !(CHUNK - 1))) {
                     Some(slots) => {
                         rset_refs(&p, &filter, hh.t, bytes, a, &slots, &mut refs);
                         rset = Some(true);
@@ -1513,12 +1507,12 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
     res.stats.word_pages = outs.iter().filter(|o| o.rset == Some(false)).count();
     res.stats.gc_running = gc_running;
     let mut overhang: Vec<(u64, u64, bool)> = Vec::new();
-    let mut raw_overhang: Vec<u64> = Vec::new();
+    let mut raw_overhang = AddrSet::default();
     for o in &mut outs {
         res.stats.heap_objects += o.heap_objects;
         res.stats.free_bytes += o.free_bytes;
         overhang.append(&mut o.overhang);
-        raw_overhang.append(&mut o.raw_overhang);
+        raw_overhang.extend(o.raw_overhang.drain(..));
     }
     overhang.sort_unstable();
     // The furthest end of the extents up to each: an object beyond it is
@@ -1575,8 +1569,7 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
         None
     };
     // Drop what overhanging bodies cover, the dead young objects and the
-    // objects the page headers say are dead, chunk by chunk in parallel;
-    // then one allocation of the final size.
+    // objects the page headers say are dead, chunk by chunk in parallel.
     let kept: Vec<(Vec<Found>, Vec<Found>, Dead)> = outs
         .into_par_iter()
         .map(|mut o| {
@@ -1940,6 +1933,19 @@ impl<V: Copy + Default> MapCache<V> {
     }
 }
 
+/// `v` cut into consecutive pieces as long as `batches` (which cover it),
+/// for filling them in parallel.
+fn split_like<'a, T>(v: &'a mut [T], batches: &[&[Found]]) -> Vec<&'a mut [T]> {
+    let mut pieces = Vec::with_capacity(batches.len());
+    let mut rest = v;
+    for b in batches {
+        let (head, tail) = rest.split_at_mut(b.len());
+        pieces.push(head);
+        rest = tail;
+    }
+    pieces
+}
+
 /// Group scanned objects by constructor and property names.
 pub fn group(h: &Heap, s: &HeapScan) -> Findings {
     group_found(h, &s.objects, &s.garbage, &s.stats)
@@ -2020,14 +2026,7 @@ fn group_found(h: &Heap, runs: &[Vec<Found>], garbage: &[Found], stats: &ScanSta
     // own (arrays, dictionaries) read it now, apart.
     let len_field = &h.v8.layout.js_array_length;
     let mut ix: Vec<u32> = vec![0; total];
-    let mut ix_batches: Vec<&mut [u32]> = Vec::with_capacity(batches.len());
-    let mut rest = ix.as_mut_slice();
-    for b in &batches {
-        let (head, tail) = rest.split_at_mut(b.len());
-        ix_batches.push(head);
-        rest = tail;
-    }
-    let own: Vec<(usize, Found, Part)> = ix_batches
+    let own: Vec<(usize, Found, Part)> = split_like(&mut ix, &batches)
         .into_par_iter()
         .zip(batches.par_iter())
         .enumerate()
@@ -2097,22 +2096,13 @@ fn group_found(h: &Heap, runs: &[Vec<Found>], garbage: &[Found], stats: &ScanSta
             members: Vec::with_capacity(*n as usize),
         })
         .collect();
-    // The addresses, in order: written in place in parallel (rayon puts an
-    // indexed iterator's items straight where they go).
-    let mut objects: Vec<u64> = Vec::new();
-    (0..total)
-        .into_par_iter()
-        .map_init(
-            || usize::MAX,
-            |k, i| {
-                // The batch holding i: mostly the one before.
-                if *k == usize::MAX || i < starts[*k] || i >= starts[*k] + batches[*k].len() {
-                    *k = starts.partition_point(|s| *s <= i) - 1;
-                }
-                batches[*k][i - starts[*k]].addr
-            },
-        )
-        .collect_into_vec(&mut objects);
+    // The addresses, in order, written batch by batch in parallel.
+    let mut objects: Vec<u64> = vec![0; total];
+    split_like(&mut objects, &batches).into_par_iter().zip(batches.par_iter()).for_each(|(out, b)| {
+        for (o, f) in out.iter_mut().zip(b.iter()) {
+            *o = f.addr;
+        }
+    });
     for (a, i) in objects.iter().zip(&ix) {
         groups[*i as usize].members.push(*a);
     }
@@ -2161,8 +2151,7 @@ pub fn containing_object(h: &Heap, addr: u64, page_header: u64) -> Result<Option
         let start = c + page_header;
         // The part of the page the core holds (a segment may end inside it,
         // as the scan allows).
-        let held = h.t.core.segments.iter().find(|s| s.vaddr <= start && start < s.vaddr.saturating_add(s.present)).map(|s| s.vaddr + s.present - start);
-        let Some(bytes) = held.and_then(|n| h.t.core_slice(start, n.min(CHUNK - page_header) as usize)) else {
+        let Some(bytes) = h.t.core_slice_from(start, (CHUNK - page_header) as usize) else {
             if k == 0 {
                 continue;
             }
