@@ -481,45 +481,79 @@ fn round8(n: u64) -> u64 {
     n.saturating_add(7) & !7
 }
 
-/// Scan one chunk `[base, base + bytes.len())`.
+/// One chunk's object walk `[base, base + bytes.len())`, a step (one word
+/// or one object) at a time: a worker walks two chunks in alternation,
+/// because the walk is a chain of dependent loads (an object's size gives
+/// the next one's address) and two independent chains keep twice as many
+/// loads in flight.
 /// `maps` is shared by the chunks one worker scans: what it caches is a
 /// fact of the core, the same from any chunk. `bitmap`: the page's marking
 /// bitmap when it is pending sweep. `at_object`: `base` is where a V8 page's
 /// first object starts.
-fn scan_chunk(p: &Params, maps: &mut Maps, base: u64, bytes: &[u8], young: bool, bitmap: Option<&[u8]>, at_object: bool) -> ChunkOut {
-    let r = Reader { t: maps.h.t, base, bytes };
-    let mut out = ChunkOut::default();
-    let end = base + bytes.len() as u64;
-    let mut free_until = 0u64;
-    let mut i = 0usize;
-    // Whether `i` is an object's start: the page's first, or the end of an
-    // object of known size. A JS map word there starts a JS object; found
-    // anywhere else (after a word of unknown meaning, inside free space) it
-    // must show a JS object's fields too (checking those cost a cache miss
-    // or two per object, a fifth of the walk).
-    let mut synced = at_object;
-    while i + 8 <= bytes.len() {
+struct Walk<'a> {
+    r: Reader<'a>,
+    base: u64,
+    bytes: &'a [u8],
+    end: u64,
+    young: bool,
+    bitmap: Option<&'a [u8]>,
+    i: usize,
+    free_until: u64,
+    /// Whether `i` is an object's start: the page's first, or the end of an
+    /// object of known size. A JS map word there starts a JS object; found
+    /// anywhere else (after a word of unknown meaning, inside free space) it
+    /// must show a JS object's fields too (checking those cost a cache miss
+    /// or two per object, a fifth of the walk).
+    synced: bool,
+    out: ChunkOut,
+}
+
+impl<'a> Walk<'a> {
+    fn new(t: &'a Target, base: u64, bytes: &'a [u8], young: bool, bitmap: Option<&'a [u8]>, at_object: bool) -> Walk<'a> {
+        Walk {
+            r: Reader { t, base, bytes },
+            base,
+            bytes,
+            end: base + bytes.len() as u64,
+            young,
+            bitmap,
+            i: 0,
+            free_until: 0,
+            synced: at_object,
+            out: ChunkOut::default(),
+        }
+    }
+
+    /// One step; false once the chunk is done.
+    #[inline(always)]
+    fn step(&mut self, p: &Params, maps: &mut Maps) -> bool {
+        let (r, base, bytes, end, out) = (&self.r, self.base, self.bytes, self.end, &mut self.out);
+        let i = self.i;
+        if i + 8 > bytes.len() {
+            return false;
+        }
         let a = base + i as u64;
         let w = u64::from_le_bytes(bytes[i..i + 8].try_into().unwrap_or([0; 8]));
-        let shape = if p.is_ptr(w) { maps.shape(&r, w) } else { None };
+        let shape = if p.is_ptr(w) { maps.shape(r, w) } else { None };
         let Some(shape) = shape else {
-            i += 8;
-            synced = false;
-            continue;
+            self.i += 8;
+            self.synced = false;
+            return true;
         };
+        let free_until = self.free_until;
         let in_free = a < free_until;
         let size = match shape {
             Shape::Js { size, proxy } => {
                 // (The end of free space is an object's start too.)
-                let ok = ((synced || a == free_until) && !in_free) || {
+                let ok = ((self.synced || a == free_until) && !in_free) || {
                     let props = r.u64(a + p.off_props);
                     let elems = r.u64(a + p.off_elements);
-                    props.is_some_and(|v| maps.is_value(&r, v)) && (proxy || elems.is_some_and(|v| maps.is_object(&r, v)))
+                    props.is_some_and(|v| maps.is_value(r, v)) && (proxy || elems.is_some_and(|v| maps.is_object(r, v)))
                 };
                 if !ok {
-                    i += 8;
-                    synced = false;
-                    continue;
+                    self.i += 8;
+                    self.synced = false;
+                    return true;
                 }
                 let f = Found { addr: a + p.tag, map: w };
                 if in_free { out.garbage.push(f) } else { out.objects.push(f) }
@@ -549,22 +583,22 @@ fn scan_chunk(p: &Params, maps: &mut Maps, base: u64, bytes: &[u8], young: bool,
                     if fend > free_until {
                         out.free_bytes += fend - a.max(free_until);
                         out.free.push((a.max(free_until), fend));
-                        free_until = fend;
+                        self.free_until = fend;
                     }
                     if fend > end {
                         out.overhang.push((a, fend, true));
                     }
                 }
                 // Look inside free space too: what was there is garbage.
-                i += 16;
-                synced = false;
+                self.i += 16;
+                self.synced = false;
                 out.heap_objects += 1;
-                continue;
+                return true;
             }
             Shape::Unknown => None,
         };
         out.heap_objects += 1;
-        if young && !in_free {
+        if self.young && !in_free {
             out.young_objs.push((a, size.unwrap_or(0), w));
         }
         match size {
@@ -574,7 +608,7 @@ fn scan_chunk(p: &Params, maps: &mut Maps, base: u64, bytes: &[u8], young: bool,
                 // must not be jumped over.
                 let oend = a.saturating_add(s);
                 let oend = if in_free { oend.min(free_until) } else { oend };
-                if !in_free && bitmap.is_some_and(|bm| !marked(bm, a)) {
+                if !in_free && self.bitmap.is_some_and(|bm| !marked(bm, a)) {
                     out.unmarked.push((a, oend));
                 }
                 if oend > end {
@@ -582,18 +616,44 @@ fn scan_chunk(p: &Params, maps: &mut Maps, base: u64, bytes: &[u8], young: bool,
                     if matches!(shape, Shape::Array { raw: true, .. } | Shape::SeqString { .. }) {
                         out.raw_overhang.push(a);
                     }
-                    break;
+                    self.i = bytes.len();
+                    return false;
                 }
-                i = (oend - base) as usize;
-                synced = !in_free;
+                self.i = (oend - base) as usize;
+                self.synced = !in_free;
             }
             _ => {
-                i += 8;
-                synced = false;
+                self.i += 8;
+                self.synced = false;
             }
         }
+        true
     }
-    out
+}
+
+/// Scans one chunk (see [`Walk`]).
+fn scan_chunk(p: &Params, maps: &mut Maps, base: u64, bytes: &[u8], young: bool, bitmap: Option<&[u8]>, at_object: bool) -> ChunkOut {
+    let t = maps.h.t;
+    let mut w = Walk::new(t, base, bytes, young, bitmap, at_object);
+    while w.step(p, maps) {}
+    w.out
+}
+
+/// Walks two chunks in alternation (see [`Walk`]).
+fn walk_two(p: &Params, maps: &mut Maps, mut a: Walk, mut b: Walk) -> (ChunkOut, ChunkOut) {
+    loop {
+        let more_a = a.step(p, maps);
+        let more_b = b.step(p, maps);
+        if !more_a {
+            while b.step(p, maps) {}
+            break;
+        }
+        if !more_b {
+            while a.step(p, maps) {}
+            break;
+        }
+    }
+    (a.out, b.out)
 }
 
 /// A range of memory to scan.
@@ -1449,52 +1509,72 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
     let gc_running = track && gc_in_progress(h);
     let use_rset = track && !gc_running && !ctl.word_scan;
     let filter = PageFilter::new(&young_pages);
-    let outs: Vec<Option<ChunkOut>> = chunks
-        .par_iter()
-        .map_init(|| Maps::new(&p, hh), |maps, &(a, b)| {
-            if ctl.interrupt.is_some_and(|f| f.load(Ordering::Relaxed)) {
-                return None;
-            }
-            let bytes = hh.t.core_slice(a, (b - a) as usize)?;
-            let young = yp.contains(&(a & !(CHUNK - 1)));
-            let mut refs = Vec::new();
-            // A light read of every cache line first: it streams the page
-            // in with many loads in flight, where the loops that follow,
-            // which carry a dependency from word to word, wait on each.
-            warm(bytes);
-            // The old page's pointers into young pages: those its remembered
-            // set names, else every word that may be one.
-            let mut rset = None;
-            if track && !young {
-                match layout.as_ref().filter(|_| use_rset).and_then(|pl| pl.old_to_new_slots(hh.t, a & !(CHUNK - 1))) {
-                    Some(slots) => {
-                        rset_refs(&p, &filter, hh.t, bytes, a, &slots, &mut refs);
-                        rset = Some(true);
-                    }
-                    None => {
-                        young_refs(&p, &filter, bytes, a, &mut refs);
-                        rset = Some(false);
-                    }
+    // What a chunk needs besides its walk: its bytes, whether it is young,
+    // its pointers into young pages, and its marking bitmap.
+    let prepare = |a: u64, b: u64| -> Option<(&[u8], bool, Vec<(u64, u64)>, Option<bool>, Option<&[u8]>)> {
+        let bytes = hh.t.core_slice(a, (b - a) as usize)?;
+        let young = yp.contains(&(a & !(CHUNK - 1)));
+        let mut refs = Vec::new();
+        // A light read of every cache line first: it streams the page
+        // in with many loads in flight, where the loops that follow,
+        // which carry a dependency from word to word, wait on each.
+        warm(bytes);
+        // The old page's pointers into young pages: those its remembered
+        // set names, else every word that may be one.
+        let mut rset = None;
+        if track && !young {
+            match layout.as_ref().filter(|_| use_rset).and_then(|pl| pl.old_to_new_slots(hh.t, a & !(CHUNK - 1))) {
+                Some(slots) => {
+                    rset_refs(&p, &filter, hh.t, bytes, a, &slots, &mut refs);
+                    rset = Some(true);
+                }
+                None => {
+                    young_refs(&p, &filter, bytes, a, &mut refs);
+                    rset = Some(false);
                 }
             }
-            // A dead object's pointers keep nothing alive.
-            let bitmap = match page_states.get(&(a & !(CHUNK - 1))) {
-                Some(PageState::Unswept { bitmap }) if track && !young => hh.t.core_slice(*bitmap, BITMAP_BYTES as usize),
-                _ => None,
-            };
-            let mut o = scan_chunk(&p, maps, a, bytes, young, bitmap, page_header.is_some());
-            o.range = (a, b);
-            o.young = young;
-            o.rset = rset;
-            drop_free(&mut refs, &o.free);
-            drop_free(&mut refs, &o.unmarked);
-            o.unmarked = Vec::new();
-            o.young_refs = refs;
-            let d = done.fetch_add(b - a, Ordering::Relaxed) + (b - a);
-            if let Some(cb) = ctl.progress {
-                cb(ScanProgress { done_bytes: d, total_bytes: total, elapsed: t0.elapsed() });
+        }
+        // A dead object's pointers keep nothing alive.
+        let bitmap = match page_states.get(&(a & !(CHUNK - 1))) {
+            Some(PageState::Unswept { bitmap }) if track && !young => hh.t.core_slice(*bitmap, BITMAP_BYTES as usize),
+            _ => None,
+        };
+        Some((bytes, young, refs, rset, bitmap))
+    };
+    let finish = |mut o: ChunkOut, (a, b): (u64, u64), young: bool, mut refs: Vec<(u64, u64)>, rset: Option<bool>| -> ChunkOut {
+        o.range = (a, b);
+        o.young = young;
+        o.rset = rset;
+        drop_free(&mut refs, &o.free);
+        drop_free(&mut refs, &o.unmarked);
+        o.unmarked = Vec::new();
+        o.young_refs = refs;
+        let d = done.fetch_add(b - a, Ordering::Relaxed) + (b - a);
+        if let Some(cb) = ctl.progress {
+            cb(ScanProgress { done_bytes: d, total_bytes: total, elapsed: t0.elapsed() });
+        }
+        o
+    };
+    let at_object = page_header.is_some();
+    let outs: Vec<Vec<ChunkOut>> = chunks
+        .par_chunks(2)
+        .map_init(|| Maps::new(&p, hh), |maps, pair| {
+            if ctl.interrupt.is_some_and(|f| f.load(Ordering::Relaxed)) {
+                return Vec::new();
             }
-            Some(o)
+            let mut ready = pair.iter().filter_map(|&c| Some((c, prepare(c.0, c.1)?)));
+            match (ready.next(), ready.next()) {
+                (Some((c0, (b0, y0, r0, s0, m0))), Some((c1, (b1, y1, r1, s1, m1)))) => {
+                    let w0 = Walk::new(hh.t, c0.0, b0, y0, m0, at_object);
+                    let w1 = Walk::new(hh.t, c1.0, b1, y1, m1, at_object);
+                    let (o0, o1) = walk_two(&p, maps, w0, w1);
+                    vec![finish(o0, c0, y0, r0, s0), finish(o1, c1, y1, r1, s1)]
+                }
+                (one, _) => one
+                    .into_iter()
+                    .map(|(c, (bytes, young, refs, rset, bitmap))| finish(scan_chunk(&p, maps, c.0, bytes, young, bitmap, at_object), c, young, refs, rset))
+                    .collect(),
+            }
         })
         .collect();
     if ctl.interrupt.is_some_and(|f| f.load(Ordering::Relaxed)) {
