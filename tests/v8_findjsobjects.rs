@@ -326,7 +326,7 @@ fn remembered_sets_decide_young_liveness_as_the_word_scan_does() {
         // word scan keeps too; the other way, only what a slot the sets
         // lack holds alone (a WeakMap key: weak, dead to V8 too). Seen:
         // none, on every core.
-        let (a, b): (BTreeSet<_>, BTreeSet<_>) = (rset.objects.concat().into_iter().collect(), words.objects.concat().into_iter().collect());
+        let (a, b): (BTreeSet<_>, BTreeSet<_>) = (rset.objects().collect(), words.objects().collect());
         assert!(a.is_subset(&b), "{}: alive by the remembered sets, not by the word scan: {:x?}", c.name(), a.difference(&b).take(10).collect::<Vec<_>>());
         let only_words: Vec<_> = b.difference(&a).collect();
         if !only_words.is_empty() {

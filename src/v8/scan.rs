@@ -127,17 +127,110 @@ pub struct ScanStats {
     pub unswept_dead: u64,
 }
 
+/// One object of a [`Run`]: its offset from the run's base in words and
+/// its map's number in [`HeapScan`]'s map table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Slot {
+    word: u32,
+    map: u32,
+}
+
+/// The JS objects found in one chunk, in address order. 8 bytes each: as
+/// [`Found`] (16) the 12M objects of a 1.3 GB heap filled 200 MB, whose
+/// page faults were a tenth of the scan.
+#[derive(Debug, Clone, Default)]
+struct Run {
+    /// Untagged.
+    base: u64,
+    slots: Vec<Slot>,
+}
+
 /// The result of a heap scan.
 #[derive(Debug, Clone, Default)]
 pub struct HeapScan {
     /// Every JS object found in live memory, sorted by address, in runs
     /// (one per chunk scanned): made into one vector, 12 M objects cost a
     /// sixth of the scan; grouping reads the runs in parallel.
-    pub objects: Vec<Vec<Found>>,
+    runs: Vec<Run>,
+    /// The objects' maps, by number.
+    maps: Vec<u64>,
+    /// The heap object tag (a run's addresses are untagged).
+    tag: u64,
     /// JS objects found dead (inside FreeSpace, young and unreached, or
     /// dead by their page's header): not reported as objects.
     pub garbage: Vec<Found>,
     pub stats: ScanStats,
+}
+
+impl HeapScan {
+    /// A scan result holding `objects` (for grouping objects found some
+    /// other way).
+    pub fn from_found(mut objects: Vec<Found>, tag: u64) -> HeapScan {
+        objects.sort_unstable();
+        objects.dedup();
+        let mut ids: AddrMap<u32> = AddrMap::default();
+        let mut maps = Vec::new();
+        let mut runs: Vec<Run> = Vec::new();
+        for f in objects {
+            let a = f.addr.wrapping_sub(tag);
+            let map = *ids.entry(f.map).or_insert_with(|| {
+                maps.push(f.map);
+                maps.len() as u32 - 1
+            });
+            // A run spans what a u32 count of words reaches.
+            let word = match runs.last() {
+                Some(r) if a >= r.base && (a - r.base) / 8 <= u32::MAX as u64 && (a - r.base) % 8 == 0 => ((a - r.base) / 8) as u32,
+                _ => {
+                    runs.push(Run { base: a, slots: Vec::new() });
+                    0
+                }
+            };
+            if let Some(r) = runs.last_mut() {
+                r.slots.push(Slot { word, map });
+            }
+        }
+        HeapScan { runs, maps, tag, ..Default::default() }
+    }
+
+    /// The JS objects found alive, in address order.
+    pub fn objects(&self) -> impl Iterator<Item = Found> + '_ {
+        self.runs.iter().flat_map(|r| self.found(r.base, &r.slots))
+    }
+
+    /// How many objects [`HeapScan::objects`] gives.
+    pub fn object_count(&self) -> usize {
+        self.runs.iter().map(|r| r.slots.len()).sum()
+    }
+
+    fn found<'a>(&'a self, base: u64, slots: &'a [Slot]) -> impl Iterator<Item = Found> + 'a {
+        slots.iter().map(move |s| self.found_one(base, *s))
+    }
+
+    fn found_one(&self, base: u64, s: Slot) -> Found {
+        Found { addr: base + s.word as u64 * 8 + self.tag, map: self.maps.get(s.map as usize).copied().unwrap_or(0) }
+    }
+}
+
+/// Numbers the maps of the JS objects a scan finds (shared by its workers;
+/// asked only when a worker meets a map it does not know).
+#[derive(Default)]
+struct MapIds {
+    inner: std::sync::Mutex<(AddrMap<u32>, Vec<u64>)>,
+}
+
+impl MapIds {
+    fn id(&self, map: u64) -> u32 {
+        let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let (ids, maps) = &mut *g;
+        *ids.entry(map).or_insert_with(|| {
+            maps.push(map);
+            maps.len() as u32 - 1
+        })
+    }
+
+    fn into_maps(self) -> Vec<u64> {
+        self.inner.into_inner().unwrap_or_else(|e| e.into_inner()).1
+    }
 }
 
 /// What a map says about the objects that have it, as far as the scan
@@ -145,7 +238,8 @@ pub struct HeapScan {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Shape {
     /// A JS object (JSReceiver types). `proxy`: JSProxy has no elements.
-    Js { size: u64, proxy: bool },
+    /// `id`: the map's number in the scan's map table.
+    Js { size: u64, proxy: bool, id: u32 },
     /// Any other object of fixed size.
     Fixed(u64),
     /// Smi length at `fixed_array_length`, `elem` bytes per element after
@@ -320,11 +414,16 @@ struct Maps<'p> {
     /// Pointers already known to be heap objects (a direct-mapped cache:
     /// most objects share their properties and elements, the empty array).
     objects: [u64; 64],
+    ids: std::sync::Arc<MapIds>,
 }
 
 impl<'p> Maps<'p> {
     fn new(p: &'p Params, h: Heap<'p>) -> Maps<'p> {
-        Maps { p, h, known: AddrMap::default(), recent: vec![(0, None); 512], metas: AddrSet::default(), objects: [0; 64] }
+        Maps::with_ids(p, h, Default::default())
+    }
+
+    fn with_ids(p: &'p Params, h: Heap<'p>, ids: std::sync::Arc<MapIds>) -> Maps<'p> {
+        Maps { p, h, known: AddrMap::default(), recent: vec![(0, None); 512], metas: AddrSet::default(), objects: [0; 64], ids }
     }
 
     /// Is `q` (tagged) a meta map: a map whose map is itself?
@@ -384,7 +483,7 @@ impl<'p> Maps<'p> {
             if size == 0 {
                 return Some(Shape::Unknown);
             }
-            return Some(Shape::Js { size, proxy: ts.proxy == Some(t) });
+            return Some(Shape::Js { size, proxy: ts.proxy == Some(t), id: self.ids.id(m) });
         }
         if ts.free_space == Some(t) {
             return Some(Shape::Free);
@@ -447,7 +546,7 @@ impl<'p> Maps<'p> {
 /// What one chunk yielded.
 #[derive(Default)]
 struct ChunkOut {
-    objects: Vec<Found>,
+    objects: Vec<Slot>,
     garbage: Vec<Found>,
     heap_objects: u64,
     free_bytes: u64,
@@ -543,7 +642,7 @@ impl<'a> Walk<'a> {
         let free_until = self.free_until;
         let in_free = a < free_until;
         let size = match shape {
-            Shape::Js { size, proxy } => {
+            Shape::Js { size, proxy, id } => {
                 // (The end of free space is an object's start too.)
                 let ok = ((self.synced || a == free_until) && !in_free) || {
                     let props = r.u64(a + p.off_props);
@@ -555,8 +654,11 @@ impl<'a> Walk<'a> {
                     self.synced = false;
                     return true;
                 }
-                let f = Found { addr: a + p.tag, map: w };
-                if in_free { out.garbage.push(f) } else { out.objects.push(f) }
+                if in_free {
+                    out.garbage.push(Found { addr: a + p.tag, map: w });
+                } else {
+                    out.objects.push(Slot { word: (i / 8) as u32, map: id });
+                }
                 Some(size)
             }
             Shape::Fixed(s) => Some(s),
@@ -1556,9 +1658,10 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
         o
     };
     let at_object = page_header.is_some();
+    let ids: std::sync::Arc<MapIds> = Default::default();
     let outs: Vec<Vec<ChunkOut>> = chunks
         .par_chunks(2)
-        .map_init(|| Maps::new(&p, hh), |maps, pair| {
+        .map_init(|| Maps::with_ids(&p, hh, ids.clone()), |maps, pair| {
             if ctl.interrupt.is_some_and(|f| f.load(Ordering::Relaxed)) {
                 return Vec::new();
             }
@@ -1581,6 +1684,8 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
         return Err(ScanError::Interrupted);
     }
     let mut outs: Vec<ChunkOut> = outs.into_iter().flatten().collect();
+    // (The workers' map caches, which shared the table, are gone.)
+    let maps = std::sync::Arc::try_unwrap(ids).map(MapIds::into_maps).unwrap_or_else(|ids| ids.inner.lock().map(|g| g.1.clone()).unwrap_or_default());
     let rset_covered: AddrSet = outs.iter().filter(|o| o.rset == Some(true)).map(|o| o.range.0 & !(CHUNK - 1)).collect();
     let mut res = HeapScan::default();
     res.stats.rset_pages = rset_covered.len();
@@ -1650,10 +1755,12 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
     };
     // Drop what overhanging bodies cover, the dead young objects and the
     // objects the page headers say are dead, chunk by chunk in parallel.
-    let kept: Vec<(Vec<Found>, Vec<Found>, Dead)> = outs
+    let maps = &maps;
+    let kept: Vec<(Run, Vec<Found>, Dead)> = outs
         .into_par_iter()
         .map(|mut o| {
             let (ca, _) = o.range;
+            let found = |s: &Slot| Found { addr: ca + s.word as u64 * 8 + p.tag, map: maps.get(s.map as usize).copied().unwrap_or(0) };
             let i = overhang.partition_point(|(s, _, _)| *s < ca);
             let cut = i > 0 && reach[i - 1] > ca;
             let mut garbage = std::mem::take(&mut o.garbage);
@@ -1666,7 +1773,8 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
                 _ => None,
             };
             if cut || check_young || page.is_some() {
-                o.objects.retain(|f| {
+                o.objects.retain(|s| {
+                    let f = &found(s);
                     if cut {
                         match inside(f.addr) {
                             Some(true) => {
@@ -1691,12 +1799,12 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
                     false
                 });
             }
-            (o.objects, garbage, dead)
+            (Run { base: ca, slots: o.objects }, garbage, dead)
         })
         .collect();
-    for (objects, garbage, dead) in kept {
-        if !objects.is_empty() {
-            res.objects.push(objects);
+    for (run, garbage, dead) in kept {
+        if !run.slots.is_empty() {
+            res.runs.push(run);
         }
         res.garbage.extend(garbage);
         res.stats.young_dead += dead.young;
@@ -1713,12 +1821,18 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
     // Each run is in order by construction (the walk only moves up), and
     // the chunks are disjoint and sorted: checking where runs meet is
     // enough (reading 12M records again to check took 10 ms). Else sorted.
-    let ordered = res.objects.windows(2).all(|w| w[0].last() < w[1].first());
-    if !ordered {
-        let mut all: Vec<Found> = res.objects.concat();
-        all.par_sort_unstable();
-        all.dedup();
-        res.objects = vec![all];
+    let (runs, tag) = (std::mem::take(&mut res.runs), p.tag);
+    let last = |r: &Run| r.slots.last().map(|s| r.base + s.word as u64 * 8);
+    let first = |r: &Run| r.slots.first().map(|s| r.base + s.word as u64 * 8);
+    res.maps = maps.clone();
+    res.tag = tag;
+    if runs.windows(2).all(|w| last(&w[0]) < first(&w[1])) {
+        res.runs = runs;
+    } else {
+        let scan = HeapScan { runs, maps: maps.clone(), tag, ..Default::default() };
+        let HeapScan { runs, maps, .. } = HeapScan::from_found(scan.objects().collect(), tag);
+        res.runs = runs;
+        res.maps = maps;
     }
     res.garbage.sort_unstable();
     res.garbage.dedup();
@@ -2015,7 +2129,7 @@ impl<V: Copy + Default> MapCache<V> {
 
 /// `v` cut into consecutive pieces as long as `batches` (which cover it),
 /// for filling them in parallel.
-fn split_like<'a, T>(v: &'a mut [T], batches: &[&[Found]]) -> Vec<&'a mut [T]> {
+fn split_like<'a, T>(v: &'a mut [T], batches: &[Batch]) -> Vec<&'a mut [T]> {
     let mut pieces = Vec::with_capacity(batches.len());
     let mut rest = v;
     for b in batches {
@@ -2028,14 +2142,27 @@ fn split_like<'a, T>(v: &'a mut [T], batches: &[&[Found]]) -> Vec<&'a mut [T]> {
 
 /// Group scanned objects by constructor and property names.
 pub fn group(h: &Heap, s: &HeapScan) -> Findings {
-    group_found(h, &s.objects, &s.garbage, &s.stats)
+    group_found(h, s, &s.garbage, &s.stats)
 }
 
-fn group_found(h: &Heap, runs: &[Vec<Found>], garbage: &[Found], stats: &ScanStats) -> Findings {
+/// Consecutive objects of one run, grouped by one worker.
+#[derive(Clone, Copy)]
+struct Batch<'a> {
+    base: u64,
+    slots: &'a [Slot],
+}
+
+impl Batch<'_> {
+    fn len(&self) -> usize {
+        self.slots.len()
+    }
+}
+
+fn group_found(h: &Heap, scan: &HeapScan, garbage: &[Found], stats: &ScanStats) -> Findings {
     let t0 = Instant::now();
     // Batches of about GROUP_BATCH objects, in order, each within a run;
     // `starts[i]`: the index of batch i's first object among all.
-    let batches: Vec<&[Found]> = runs.iter().flat_map(|r| r.chunks(GROUP_BATCH)).collect();
+    let batches: Vec<Batch> = scan.runs.iter().flat_map(|r| r.slots.chunks(GROUP_BATCH).map(|slots| Batch { base: r.base, slots })).collect();
     let starts: Vec<usize> = batches
         .iter()
         .scan(0usize, |n, b| {
@@ -2052,7 +2179,7 @@ fn group_found(h: &Heap, runs: &[Vec<Found>], garbage: &[Found], stats: &ScanSta
         .map(|c| {
             let mut m: AddrMap<u64> = AddrMap::default();
             let mut seen: MapCache<bool> = MapCache::new();
-            for f in c.iter() {
+            for f in scan.found(c.base, c.slots) {
                 seen.get(f.map, || {
                     m.entry(f.map).or_insert(f.addr);
                     true
@@ -2113,7 +2240,7 @@ fn group_found(h: &Heap, runs: &[Vec<Found>], garbage: &[Found], stats: &ScanSta
         .flat_map_iter(|(n, (ixc, fc))| {
             let mut cache: MapCache<u32> = MapCache::new();
             let mut own = Vec::new();
-            for (j, (x, f)) in ixc.iter_mut().zip(fc.iter()).enumerate() {
+            for (j, (x, f)) in ixc.iter_mut().zip(scan.found(fc.base, fc.slots)).enumerate() {
                 // Every map is in map_ix (they came from these objects).
                 let m = cache.get(f.map, || map_ix.get(&f.map).copied().unwrap_or(0));
                 *x = m;
@@ -2125,7 +2252,7 @@ fn group_found(h: &Heap, runs: &[Vec<Found>], garbage: &[Found], stats: &ScanSta
                     }
                     MapKey::Dictionary(c) => Part::Names(c, dictionary_names(h, f.addr).map_err(|_| ())),
                 };
-                own.push((starts[n] + j, *f, part));
+                own.push((starts[n] + j, f, part));
             }
             own
         })
@@ -2179,7 +2306,7 @@ fn group_found(h: &Heap, runs: &[Vec<Found>], garbage: &[Found], stats: &ScanSta
     // The addresses, in order, written batch by batch in parallel.
     let mut objects: Vec<u64> = vec![0; total];
     split_like(&mut objects, &batches).into_par_iter().zip(batches.par_iter()).for_each(|(out, b)| {
-        for (o, f) in out.iter_mut().zip(b.iter()) {
+        for (o, f) in out.iter_mut().zip(scan.found(b.base, b.slots)) {
             *o = f.addr;
         }
     });
