@@ -254,6 +254,47 @@ enum Shape {
     Unknown,
 }
 
+/// A map's objects sized without a branch on their shape, for the walk's
+/// fast path: `round8(base + n * elem)`, where `n` is the high half of the
+/// word after the map (a Smi length, or a string's int32 length) when
+/// `kind` says so. Shape dispatch by a jump mispredicted wherever objects
+/// of different shapes alternate (strings and their cons cells), and a
+/// misprediction stalls both walks in flight.
+#[derive(Debug, Clone, Copy, Default)]
+struct Rule {
+    base: u32,
+    elem: u32,
+    /// 0: use the shape (the slow path); 1: fixed size; 2: Smi length;
+    /// 3: int32 length.
+    kind: u8,
+    js: bool,
+    raw: bool,
+    /// JS objects: the map's number.
+    id: u32,
+}
+
+impl Rule {
+    /// The rule for a shape, when `p` lays lengths out as the fast path
+    /// reads them (64-bit Smis; the length in the upper half of the word
+    /// after the map).
+    fn of(p: &Params, s: Option<Shape>) -> Rule {
+        let lengths = p.off_len == 8 && p.smi_shift == 32 && p.off_str_len == 12 && p.smi_mask == 1;
+        let small = |n: u64| u32::try_from(n).ok();
+        match s {
+            Some(Shape::Js { size, proxy: _, id }) => small(size).map(|base| Rule { base, elem: 0, kind: 1, js: true, raw: false, id }),
+            Some(Shape::Fixed(size)) => small(size).map(|base| Rule { base, elem: 0, kind: 1, js: false, raw: false, id: 0 }),
+            Some(Shape::Array { header, elem, raw }) if lengths => {
+                small(header).zip(small(elem)).map(|(base, elem)| Rule { base, elem, kind: 2, js: false, raw, id: 0 })
+            }
+            Some(Shape::SeqString { header, elem }) if lengths => {
+                small(header).zip(small(elem)).map(|(base, elem)| Rule { base, elem, kind: 3, js: false, raw: true, id: 0 })
+            }
+            _ => None,
+        }
+        .unwrap_or_default()
+    }
+}
+
 /// The per-scan constants, resolved once.
 struct Params {
     tag_mask: u64,
@@ -431,7 +472,7 @@ struct Maps<'p> {
     known: AddrMap<Option<Shape>>,
     /// A direct-mapped cache in front of `known`: every object start asks,
     /// and a few dozen maps answer nearly all.
-    recent: Vec<(u64, Option<Shape>)>,
+    recent: Vec<(u64, Option<Shape>, Rule)>,
     metas: AddrSet,
     /// Pointers already known to be heap objects (a direct-mapped cache:
     /// most objects share their properties and elements, the empty array).
@@ -445,7 +486,7 @@ impl<'p> Maps<'p> {
     }
 
     fn with_ids(p: &'p Params, h: Heap<'p>, ids: std::sync::Arc<MapIds>) -> Maps<'p> {
-        Maps { p, h, known: AddrMap::default(), recent: vec![(0, None); 512], metas: AddrSet::default(), objects: [0; 64], ids }
+        Maps { p, h, known: AddrMap::default(), recent: vec![(0, None, Rule::default()); 512], metas: AddrSet::default(), objects: [0; 64], ids }
     }
 
     /// Is `q` (tagged) a meta map: a map whose map is itself?
@@ -461,6 +502,13 @@ impl<'p> Maps<'p> {
             self.metas.insert(q);
         }
         ok
+    }
+
+    /// The fast path's rule for `m`, if `m` is in the direct-mapped cache.
+    #[inline(always)]
+    fn rule(&self, m: u64) -> Option<Rule> {
+        let e = &self.recent[((m >> 3) ^ (m >> 12)) as usize & 511];
+        (e.0 == m && e.2.kind != 0).then_some(e.2)
     }
 
     /// If `m` (tagged) is a map, the shape of its objects.
@@ -488,7 +536,7 @@ impl<'p> Maps<'p> {
                 s
             }
         };
-        self.recent[k] = (m, s);
+        self.recent[k] = (m, s, Rule::of(self.p, s));
         s
     }
 
@@ -654,6 +702,56 @@ impl<'a> Walk<'a> {
     /// One step; false once the chunk is done.
     #[inline(always)]
     fn step(&mut self, p: &Params, maps: &mut Maps) -> bool {
+        let (base, bytes, end) = (self.base, self.bytes, self.end);
+        let i = self.i;
+        // The fast path: a map the cache knows with a rule, and the length
+        // word in the chunk, outside free space; a JS object only where an
+        // object must start.
+        if let Some(b) = bytes.get(i..i + 16) {
+            let w = u64::from_le_bytes(b[..8].try_into().unwrap_or([0; 8]));
+            let lw = u64::from_le_bytes(b[8..].try_into().unwrap_or([0; 8]));
+            let a = base + i as u64;
+            if let Some(rule) = maps.rule(w)
+                && a >= self.free_until
+                && (!rule.js || self.synced || a == self.free_until)
+            {
+                let n = lw >> 32;
+                let sized = rule.kind == 1 || (n < (1 << 30) && (rule.kind == 3 || lw & p.smi_mask == 0));
+                if sized {
+                    let n = if rule.kind == 1 { 0 } else { n };
+                    let size = round8(rule.base as u64 + n * rule.elem as u64);
+                    let out = &mut self.out;
+                    if rule.js {
+                        out.objects.push(Slot { word: (i / 8) as u32, map: rule.id });
+                    }
+                    out.heap_objects += 1;
+                    if self.young {
+                        out.young_objs.push((a, size, w));
+                    }
+                    let oend = a + size;
+                    if self.bitmap.is_some_and(|bm| !marked(bm, a)) {
+                        out.unmarked.push((a, oend));
+                    }
+                    if oend > end {
+                        out.overhang.push((a, oend, false));
+                        if rule.raw {
+                            out.raw_overhang.push(a);
+                        }
+                        self.i = bytes.len();
+                        return false;
+                    }
+                    self.i = (oend - base) as usize;
+                    self.synced = true;
+                    return true;
+                }
+            }
+        }
+        self.step_slow(p, maps)
+    }
+
+    /// A step the fast path does not take.
+    #[inline(never)]
+    fn step_slow(&mut self, p: &Params, maps: &mut Maps) -> bool {
         let (r, base, bytes, end, out) = (&self.r, self.base, self.bytes, self.end, &mut self.out);
         let i = self.i;
         if i + 8 > bytes.len() {
