@@ -1024,6 +1024,9 @@ struct Young<'a> {
     /// searches a page's few thousand, not all, which missed the cache at
     /// every step).
     by_page: AddrMap<(usize, usize)>,
+    /// Each young page's bytes, from its base (a body is read from them,
+    /// not looked up among the core's segments).
+    page_bytes: AddrMap<&'a [u8]>,
     /// Which of them are microtasks (the queue that holds them is malloc'd).
     task: Vec<bool>,
 }
@@ -1204,7 +1207,16 @@ impl<'a> Young<'a> {
             let r = by_page.entry(a & !(CHUNK - 1)).or_insert((i, i));
             r.1 = i + 1;
         }
-        Young { p, t: h.t, objs: out, by_page, task }
+        let page_bytes = by_page.keys().filter_map(|&pg| Some((pg, h.t.core_slice_from(pg, CHUNK as usize)?))).collect();
+        Young { p, t: h.t, objs: out, by_page, page_bytes, task }
+    }
+
+    /// The bytes of the object at `a` (untagged) up to `e`, after its map
+    /// word.
+    fn body(&self, a: u64, e: u64) -> Option<&'a [u8]> {
+        let page = a & !(CHUNK - 1);
+        let inside = self.page_bytes.get(&page).and_then(|b| b.get((a + 8 - page) as usize..(e - page) as usize));
+        inside.or_else(|| self.t.core_slice(a + 8, (e - a - 8) as usize))
     }
 
     /// The young object a word points at (its start), if any.
@@ -1326,7 +1338,7 @@ impl<'a> Young<'a> {
                 }
                 let (a, e) = self.objs[k];
                 // The body, after the map word.
-                if let Some(bytes) = self.t.core_slice(a + 8, (e - a - 8) as usize) {
+                if let Some(bytes) = self.body(a, e) {
                     found.clear();
                     self.hits(young_filter, bytes, &mut found);
                     for &n in &found {
