@@ -325,7 +325,7 @@ pub(crate) fn findings(s: &mut Session, all_young: bool) -> Result<(Arc<Findings
             }
         };
         s.heap().and_then(|h| {
-            let ctl = ScanControl { progress: tty.then_some(&cb as &(dyn Fn(ScanProgress) + Sync)), interrupt: Some(&INTERRUPTED), all_young, word_scan: false };
+            let ctl = ScanControl { progress: tty.then_some(&cb as &(dyn Fn(ScanProgress) + Sync)), interrupt: Some(&INTERRUPTED), all_young, ..Default::default() };
             scan::find_objects(&h, ctl).map_err(|e| match e {
                 ScanError::Interrupted => DcmdError::Interrupted,
                 ScanError::V8(e) => e.into(),

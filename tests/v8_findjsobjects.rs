@@ -342,6 +342,33 @@ fn remembered_sets_decide_young_liveness_as_the_word_scan_does() {
     assert!(used >= 30, "the remembered sets were used on only {used} cores");
 }
 
+/// The objects of FixedArray's subclasses the metadata does not name (hash
+/// tables: the backing stores of JS Maps and Sets, dictionaries) are
+/// jumped over by their length, as FixedArrays: the same JS objects, live
+/// and dead, as stepping over them word by word, on every fixture core of
+/// every build (a wrong length would hide the objects after one, or find
+/// objects inside one). And the types were sized on every build.
+#[test]
+fn fixed_array_subclasses_jumped_over_hide_no_object() {
+    let cores = all_cores();
+    assert!(cores.len() >= 30, "only {} cores: run `bash testcores/generate`", cores.len());
+    let mut builds = BTreeSet::new();
+    for c in cores.iter().filter(|c| c.fixture != "bigheap") {
+        let opts = OpenOptions { core: c.core_path(), executable: Some(PathBuf::from(&c.node_binary)), sysroot: None };
+        let t = Target::open(&opts).unwrap_or_else(|e| panic!("{}: {e}", c.name()));
+        let v8 = V8::load(&t).unwrap_or_else(|e| panic!("{}: {e}", c.name()));
+        let h = Heap::new(&t, &v8);
+        let sized = scan::scan(&h, ScanControl::default()).unwrap_or_else(|e| panic!("{}: {e}", c.name()));
+        let stepped = scan::scan(&h, ScanControl { step_unnamed_arrays: true, ..Default::default() }).unwrap_or_else(|e| panic!("{}: {e}", c.name()));
+        let (a, b): (BTreeSet<_>, BTreeSet<_>) = (sized.objects().collect(), stepped.objects().collect());
+        assert!(a == b, "{}: live objects differ: only sized {:x?}, only stepped {:x?}", c.name(), a.difference(&b).take(10).collect::<Vec<_>>(), b.difference(&a).take(10).collect::<Vec<_>>());
+        assert_eq!(sized.garbage, stepped.garbage, "{}: garbage differs", c.name());
+        assert!(sized.stats.sized_array_types >= 8, "{}: only {} FixedArray subclasses sized", c.name(), sized.stats.sized_array_types);
+        builds.insert(c.node_major);
+    }
+    assert!(builds.len() >= 5, "only builds {builds:?} checked");
+}
+
 /// A core taken while a thread was inside a garbage collection (gdb's
 /// backtrace shows `Heap::PerformGarbageCollection`: the `worker` fixture
 /// often catches its worker mid-scavenge) is not judged by the remembered

@@ -64,6 +64,10 @@ pub struct ScanControl<'a> {
     /// generation rather than V8's remembered sets (which tests check
     /// against it).
     pub word_scan: bool,
+    /// Step word by word over the objects of FixedArray's unnamed
+    /// subclasses rather than jump over them by their length (which tests
+    /// check against it).
+    pub step_unnamed_arrays: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -125,6 +129,9 @@ pub struct ScanStats {
     /// mark: dead (counted in the garbage).
     pub unswept_pages: usize,
     pub unswept_dead: u64,
+    /// Instance types of FixedArray's unnamed subclasses (hash tables and
+    /// the like) whose objects the walk jumped over by their length.
+    pub sized_array_types: usize,
 }
 
 /// One object of a [`Run`]: its offset from the run's base in words and
@@ -349,6 +356,10 @@ fn fixed_array_descendants(types: &super::types::Types) -> Vec<u16> {
 
 impl Params {
     fn new(h: &Heap) -> Result<Params, V8Error> {
+        Params::with(h, true)
+    }
+
+    fn with(h: &Heap, sized_descendants: bool) -> Result<Params, V8Error> {
         let l = &h.v8.layout;
         let ty = |n: &str| h.v8.types.num(n);
         let mut fixed_arrays: HashSet<u16> = [
@@ -368,7 +379,7 @@ impl Params {
                 fixed_arrays.insert(t as u16);
             }
         }
-        fixed_arrays.extend(fixed_array_descendants(&h.v8.types));
+        fixed_arrays.extend(fixed_array_descendants(&h.v8.types).into_iter().filter(|_| sized_descendants));
         let free_space = l.free_space_type.value.map(|v| v as u16);
         Ok(Params {
             tag_mask: l.heap_object_tag_mask.get()? as u64,
@@ -1728,7 +1739,7 @@ pub fn page_reports(h: &Heap) -> Result<Vec<PageReport>, V8Error> {
 /// Find every JS object in the heap.
 pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
     let t0 = Instant::now();
-    let p = Params::new(h)?;
+    let p = Params::with(h, !ctl.step_unnamed_arrays)?;
     let Plan { mut chunks, page_header, ranges, skipped } = chunks_to_scan(&p, *h);
     chunks.sort_unstable();
     // Young-generation pages, and old ones whose header tells dead
@@ -1975,6 +1986,7 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
     res.garbage.sort_unstable();
     res.garbage.dedup();
     res.stats.ranges = ranges.len();
+    res.stats.sized_array_types = if ctl.step_unnamed_arrays { 0 } else { fixed_array_descendants(&h.v8.types).len() };
     res.stats.pages = if page_header.is_some() { chunks.len() } else { 0 };
     res.stats.page_header = page_header;
     res.stats.skipped_ranges = skipped;
