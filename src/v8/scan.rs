@@ -2259,16 +2259,16 @@ const GROUP_BATCH: usize = 1 << 16;
 /// A direct-mapped cache in front of a map-keyed table: neighbours mostly
 /// share a handful of maps, and a hash lookup per object would cost more
 /// than the rest of the per-object work.
-struct MapCache<V: Copy> {
+pub(crate) struct MapCache<V: Copy> {
     slots: Vec<(u64, V)>,
 }
 
 impl<V: Copy + Default> MapCache<V> {
-    fn new() -> MapCache<V> {
+    pub(crate) fn new() -> MapCache<V> {
         MapCache { slots: vec![(0, V::default()); 256] }
     }
     #[inline]
-    fn get(&mut self, map: u64, miss: impl FnOnce() -> V) -> V {
+    pub(crate) fn get(&mut self, map: u64, miss: impl FnOnce() -> V) -> V {
         let k = ((map >> 3) ^ (map >> 11)) as usize & 255;
         if self.slots[k].0 == map {
             return self.slots[k].1;
