@@ -349,9 +349,9 @@ struct TypeSets {
 /// Empty when the types between are not as in those versions.
 fn fixed_array_descendants(types: &super::types::Types) -> Vec<u16> {
     let Some(first) = types.num("FIXED_ARRAY_TYPE") else { return Vec::new() };
-    let next = (first + 1..first.saturating_add(64)).find(|t| types.name(*t).is_some());
+    let next = (first.saturating_add(1)..first.saturating_add(64)).find(|t| types.name(*t).is_some());
     match next {
-        Some(b) if types.is(b, "BYTE_ARRAY_TYPE") => (first + 1..b).collect(),
+        Some(b) if types.is(b, "BYTE_ARRAY_TYPE") => (first.saturating_add(1)..b).collect(),
         _ => Vec::new(),
     }
 }
