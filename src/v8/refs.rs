@@ -790,9 +790,7 @@ pub fn build(h: &Heap, f: &Findings, interrupted: &(dyn Fn() -> bool + Sync)) ->
     // in flight exist beside the index (a Vec's unused capacity is never
     // touched, so it costs no memory).
     let acc = Mutex::new(Acc::default());
-    if std::env::var_os("RT").is_some() { eprintln!("start {:.0} ms", t0.elapsed().as_secs_f64()*1e3); }
     in_batches(&f.objects, &acc, interrupted, |out, plans, o| b.js_object(out, plans, o))?;
-    if std::env::var_os("RT").is_some() { eprintln!("round0 {:.0} ms", t0.elapsed().as_secs_f64()*1e3); }
     // Later rounds: the non-JS holders found so far; contexts and arrays
     // each once, strings once per round (a string reached again by a
     // longer path is walked again; the final sort drops the duplicates).
@@ -820,10 +818,8 @@ pub fn build(h: &Heap, f: &Findings, interrupted: &(dyn Fn() -> bool + Sync)) ->
             break;
         }
         rounds += 1;
-        if std::env::var_os("RT").is_some() { eprintln!("round start {:.0} ms", t0.elapsed().as_secs_f64()*1e3); }
         in_batches(&found, &acc, interrupted, |out, scopes, a| b.other(out, scopes, a))?;
     }
-    if std::env::var_os("RT").is_some() { eprintln!("rounds done {:.0} ms", t0.elapsed().as_secs_f64()*1e3); }
     let Acc { parts, unreadable, .. } = acc.into_inner().unwrap_or_else(|e| e.into_inner());
     // One exact allocation; each part is freed as it is copied, and the
     // freed memory handed back as we go, so the copy does not double it.
@@ -840,7 +836,6 @@ pub fn build(h: &Heap, f: &Findings, interrupted: &(dyn Fn() -> bool + Sync)) ->
     }
     trim();
     stats.unreadable = unreadable;
-    if std::env::var_os("RT").is_some() { eprintln!("copied {:.0} ms", t0.elapsed().as_secs_f64()*1e3); }
     edges.par_sort_unstable_by_key(|e| e.hi);
     // Runs of one `hi` (one target, holders alike in their top bits) are
     // short: each is put in order by the rest apart (a u128 key compared
@@ -856,12 +851,10 @@ pub fn build(h: &Heap, f: &Findings, interrupted: &(dyn Fn() -> bool + Sync)) ->
     });
     edges.dedup();
     edges.shrink_to_fit();
-    if std::env::var_os("RT").is_some() { eprintln!("sorted {:.0} ms", t0.elapsed().as_secs_f64()*1e3); }
     stats.other_holders = seen.len();
     stats.rounds = rounds;
     stats.edges = edges.len();
     let roots = find_roots(h, f, &kinds, &seen, &edges);
-    if std::env::var_os("RT").is_some() { eprintln!("roots {:.0} ms", t0.elapsed().as_secs_f64()*1e3); }
     stats.elapsed = t0.elapsed();
     Ok(RefIndex { edges, names, kinds, roots, stats })
 }
