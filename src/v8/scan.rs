@@ -880,6 +880,24 @@ fn scan_chunk(p: &Params, maps: &mut Maps, base: u64, bytes: &[u8], young: bool,
     w.out
 }
 
+/// What a chunk's walk needs besides the walk, found before it: its
+/// bytes, whether it is young, its pointers into young pages (and whether
+/// they came from its remembered set), and its marking bitmap.
+struct Prepared<'a> {
+    range: (u64, u64),
+    bytes: &'a [u8],
+    young: bool,
+    refs: Vec<(u64, u64)>,
+    rset: Option<bool>,
+    bitmap: Option<&'a [u8]>,
+}
+
+impl<'a> Prepared<'a> {
+    fn walk(&self, t: &'a Target, at_object: bool) -> Walk<'a> {
+        Walk::new(t, self.range.0, self.bytes, self.young, self.bitmap, at_object)
+    }
+}
+
 /// Walks two chunks in alternation (see [`Walk`]).
 fn walk_two(p: &Params, maps: &mut Maps, mut a: Walk, mut b: Walk) -> (ChunkOut, ChunkOut) {
     loop {
@@ -1762,9 +1780,7 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
     let gc_running = track && gc_in_progress(h);
     let use_rset = track && !gc_running && !ctl.word_scan;
     let filter = PageFilter::new(&young_pages);
-    // What a chunk needs besides its walk: its bytes, whether it is young,
-    // its pointers into young pages, and its marking bitmap.
-    let prepare = |a: u64, b: u64| -> Option<(&[u8], bool, Vec<(u64, u64)>, Option<bool>, Option<&[u8]>)> {
+    let prepare = |(a, b): (u64, u64)| -> Option<Prepared> {
         let bytes = hh.t.core_slice(a, (b - a) as usize)?;
         let young = yp.contains(&(a & !(CHUNK - 1)));
         let mut refs = Vec::new();
@@ -1792,12 +1808,14 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
             Some(PageState::Unswept { bitmap }) if track && !young => hh.t.core_slice(*bitmap, BITMAP_BYTES as usize),
             _ => None,
         };
-        Some((bytes, young, refs, rset, bitmap))
+        Some(Prepared { range: (a, b), bytes, young, refs, rset, bitmap })
     };
-    let finish = |mut o: ChunkOut, (a, b): (u64, u64), young: bool, mut refs: Vec<(u64, u64)>, rset: Option<bool>| -> ChunkOut {
-        o.range = (a, b);
-        o.young = young;
-        o.rset = rset;
+    let finish = |mut o: ChunkOut, pr: Prepared| -> ChunkOut {
+        let (a, b) = pr.range;
+        let mut refs = pr.refs;
+        o.range = pr.range;
+        o.young = pr.young;
+        o.rset = pr.rset;
         drop_free(&mut refs, &o.free);
         drop_free(&mut refs, &o.unmarked);
         o.unmarked = Vec::new();
@@ -1816,17 +1834,19 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
             if ctl.interrupt.is_some_and(|f| f.load(Ordering::Relaxed)) {
                 return Vec::new();
             }
-            let mut ready = pair.iter().filter_map(|&c| Some((c, prepare(c.0, c.1)?)));
+            let mut ready = pair.iter().filter_map(|&c| prepare(c));
             match (ready.next(), ready.next()) {
-                (Some((c0, (b0, y0, r0, s0, m0))), Some((c1, (b1, y1, r1, s1, m1)))) => {
-                    let w0 = Walk::new(hh.t, c0.0, b0, y0, m0, at_object);
-                    let w1 = Walk::new(hh.t, c1.0, b1, y1, m1, at_object);
-                    let (o0, o1) = walk_two(&p, maps, w0, w1);
-                    vec![finish(o0, c0, y0, r0, s0), finish(o1, c1, y1, r1, s1)]
+                (Some(p0), Some(p1)) => {
+                    let (o0, o1) = walk_two(&p, maps, p0.walk(hh.t, at_object), p1.walk(hh.t, at_object));
+                    vec![finish(o0, p0), finish(o1, p1)]
                 }
                 (one, _) => one
                     .into_iter()
-                    .map(|(c, (bytes, young, refs, rset, bitmap))| finish(scan_chunk(&p, maps, c.0, bytes, young, bitmap, at_object), c, young, refs, rset))
+                    .map(|pr| {
+                        let mut w = pr.walk(hh.t, at_object);
+                        while w.step(&p, maps) {}
+                        finish(w.out, pr)
+                    })
                     .collect(),
             }
         })
