@@ -261,7 +261,7 @@ fn findjsobjects(s: &mut Session, inv: &Invocation, out: &mut dyn Write) -> Dcmd
         let h = s.heap()?;
         // The dead objects, grouped the same way.
         let found = f.garbage_objects.iter().filter_map(|&a| h.map(a).ok().map(|map| scan::Found { addr: a, map })).collect();
-        let dead = scan::HeapScan::from_found(found, h.v8.layout.heap_object_tag.value.unwrap_or(1) as u64);
+        let dead = scan::HeapScan::from_found(&h, found);
         let g = scan::group(&h, &dead);
         writeln!(out)?;
         writeln!(out, "garbage: {} dead objects still in memory, in {} groups", g.objects.len(), g.groups.len())?;

@@ -15,11 +15,9 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use common::*;
-use jmdb::target::{OpenOptions, Target};
 use jmdb::v8::scan::{self, ScanControl, ScanError, ScanProgress};
 use jmdb::v8::{Heap, V8};
 
@@ -280,8 +278,7 @@ fn the_canonical_pipeline_prints_every_instance() {
 #[test]
 fn scan_reports_progress_and_stops_when_interrupted() {
     for c in cores_for("objects") {
-        let opts = OpenOptions { core: c.core_path(), executable: Some(PathBuf::from(&c.node_binary)), sysroot: None };
-        let t = Target::open(&opts).unwrap_or_else(|e| panic!("{}: {e}", c.name()));
+        let t = open(&c);
         let v8 = V8::load(&t).unwrap_or_else(|e| panic!("{}: {e}", c.name()));
         let h = Heap::new(&t, &v8);
         let calls = AtomicU64::new(0);
@@ -315,8 +312,7 @@ fn remembered_sets_decide_young_liveness_as_the_word_scan_does() {
     assert!(cores.len() >= 30, "only {} cores: run `bash testcores/generate`", cores.len());
     let mut used = 0;
     for c in cores.iter().filter(|c| c.fixture != "bigheap") {
-        let opts = OpenOptions { core: c.core_path(), executable: Some(PathBuf::from(&c.node_binary)), sysroot: None };
-        let t = Target::open(&opts).unwrap_or_else(|e| panic!("{}: {e}", c.name()));
+        let t = open(c);
         let v8 = V8::load(&t).unwrap_or_else(|e| panic!("{}: {e}", c.name()));
         let h = Heap::new(&t, &v8);
         let rset = scan::scan(&h, ScanControl::default()).unwrap_or_else(|e| panic!("{}: {e}", c.name()));
@@ -354,8 +350,7 @@ fn fixed_array_subclasses_jumped_over_hide_no_object() {
     assert!(cores.len() >= 30, "only {} cores: run `bash testcores/generate`", cores.len());
     let mut builds = BTreeSet::new();
     for c in cores.iter().filter(|c| c.fixture != "bigheap") {
-        let opts = OpenOptions { core: c.core_path(), executable: Some(PathBuf::from(&c.node_binary)), sysroot: None };
-        let t = Target::open(&opts).unwrap_or_else(|e| panic!("{}: {e}", c.name()));
+        let t = open(c);
         let v8 = V8::load(&t).unwrap_or_else(|e| panic!("{}: {e}", c.name()));
         let h = Heap::new(&t, &v8);
         let sized = scan::scan(&h, ScanControl::default()).unwrap_or_else(|e| panic!("{}: {e}", c.name()));
@@ -384,8 +379,7 @@ fn collections_in_progress_fall_back_to_the_word_scan() {
         if !gc {
             continue;
         }
-        let opts = OpenOptions { core: c.core_path(), executable: Some(PathBuf::from(&c.node_binary)), sysroot: None };
-        let t = Target::open(&opts).unwrap_or_else(|e| panic!("{}: {e}", c.name()));
+        let t = open(c);
         let v8 = V8::load(&t).unwrap_or_else(|e| panic!("{}: {e}", c.name()));
         let h = Heap::new(&t, &v8);
         let st = scan::scan(&h, ScanControl::default()).unwrap_or_else(|e| panic!("{}: {e}", c.name())).stats;

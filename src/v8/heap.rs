@@ -50,8 +50,12 @@ impl<'a> Heap<'a> {
 
     pub fn is_heap_object(&self, v: u64) -> bool {
         let mask = self.v8.layout.heap_object_tag_mask.value.unwrap_or(3) as u64;
-        let tag = self.v8.layout.heap_object_tag.value.unwrap_or(1) as u64;
-        v & mask == tag
+        v & mask == self.tag()
+    }
+
+    /// The tag of a heap object pointer (what `untag` takes off).
+    pub fn tag(&self) -> u64 {
+        self.v8.layout.heap_object_tag.value.unwrap_or(1) as u64
     }
 
     /// A tagged pointer's untagged address.

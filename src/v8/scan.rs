@@ -142,6 +142,18 @@ struct Slot {
     map: u32,
 }
 
+impl Slot {
+    /// Its untagged address, in the run at `base`.
+    fn at(self, base: u64) -> u64 {
+        base + self.word as u64 * 8
+    }
+
+    /// The object, given its run's base, the map table and the tag.
+    fn found(self, base: u64, maps: &[u64], tag: u64) -> Found {
+        Found { addr: self.at(base) + tag, map: maps.get(self.map as usize).copied().unwrap_or(0) }
+    }
+}
+
 /// The JS objects found in one chunk, in address order. 8 bytes each: as
 /// [`Found`] (16) the 12M objects of a 1.3 GB heap filled 200 MB, whose
 /// page faults cost the scan 6%.
@@ -172,7 +184,11 @@ pub struct HeapScan {
 impl HeapScan {
     /// A scan result holding `objects` (for grouping objects found some
     /// other way).
-    pub fn from_found(mut objects: Vec<Found>, tag: u64) -> HeapScan {
+    pub fn from_found(h: &Heap, objects: Vec<Found>) -> HeapScan {
+        HeapScan::from_tagged(objects, h.tag())
+    }
+
+    fn from_tagged(mut objects: Vec<Found>, tag: u64) -> HeapScan {
         objects.sort_unstable();
         objects.dedup();
         let mut ids: AddrMap<u32> = AddrMap::default();
@@ -210,11 +226,7 @@ impl HeapScan {
     }
 
     fn found<'a>(&'a self, base: u64, slots: &'a [Slot]) -> impl Iterator<Item = Found> + 'a {
-        slots.iter().map(move |s| self.found_one(base, *s))
-    }
-
-    fn found_one(&self, base: u64, s: Slot) -> Found {
-        Found { addr: base + s.word as u64 * 8 + self.tag, map: self.maps.get(s.map as usize).copied().unwrap_or(0) }
+        slots.iter().map(move |s| s.found(base, &self.maps, self.tag))
     }
 }
 
@@ -285,7 +297,7 @@ impl Rule {
     /// reads them (64-bit Smis; the length in the upper half of the word
     /// after the map).
     fn of(p: &Params, s: Option<Shape>) -> Rule {
-        let lengths = p.off_len == 8 && p.smi_shift == 32 && p.off_str_len == 12 && p.smi_mask == 1;
+        let lengths = p.fast_lengths;
         let small = |n: u64| u32::try_from(n).ok();
         match s {
             Some(Shape::Js { size, proxy: _, id }) => small(size).map(|base| Rule { base, elem: 0, kind: 1, js: true, raw: false, id }),
@@ -322,6 +334,10 @@ struct Params {
     off_free_size: Option<u64>,
     free_unit: u64,
     types: TypeSets,
+    /// Lengths sit where the walk's fast path reads them (see [`Rule`]).
+    fast_lengths: bool,
+    /// How many of FixedArray's unnamed subclasses are sized.
+    sized_array_types: usize,
 }
 
 /// Instance types the scan sizes by their length.
@@ -381,22 +397,28 @@ impl Params {
                 fixed_arrays.insert(t as u16);
             }
         }
-        fixed_arrays.extend(fixed_array_descendants(&h.v8.types).into_iter().filter(|_| sized_descendants));
+        let descendants = if sized_descendants { fixed_array_descendants(&h.v8.types) } else { Vec::new() };
+        let sized_array_types = descendants.len();
+        fixed_arrays.extend(descendants);
         let free_space = l.free_space_type.value.map(|v| v as u16);
+        let (off_len, off_str_len) = (l.fixed_array_length.off()?, l.string_length.off()?);
+        let (smi_mask, smi_shift) = (l.smi_tag_mask.get()? as u64, (l.smi_shift_size.get()? as u32 + 1).min(63));
         Ok(Params {
+            fast_lengths: off_len == 8 && smi_shift == 32 && off_str_len == 12 && smi_mask == 1,
+            sized_array_types,
             tag_mask: l.heap_object_tag_mask.get()? as u64,
             tag: l.heap_object_tag.get()? as u64,
-            smi_mask: l.smi_tag_mask.get()? as u64,
-            smi_shift: (l.smi_shift_size.get()? as u32 + 1).min(63),
+            smi_mask,
+            smi_shift,
             off_map: l.heap_object_map.off()?,
             off_type: l.map_instance_type.off()?,
             off_size_words: l.map_instance_size_in_words.off()?,
             off_props: l.js_receiver_properties.off()?,
             off_elements: l.js_object_elements.off()?,
-            off_len: l.fixed_array_length.off()?,
+            off_len,
             fixed_header: l.fixed_array_data.off()?,
             double_header: l.fixed_double_array_data.off()?,
-            off_str_len: l.string_length.off()?,
+            off_str_len,
             one_byte_header: l.seq_one_byte_chars.off()?,
             two_byte_header: l.seq_two_byte_chars.off()?,
             off_free_size: l.free_space_size.value.map(|v| v as u64),
@@ -517,10 +539,16 @@ impl<'p> Maps<'p> {
         ok
     }
 
+    /// `m`'s entry in the direct-mapped cache `recent`.
+    #[inline(always)]
+    fn slot(m: u64) -> usize {
+        ((m >> 3) ^ (m >> 12)) as usize & 511
+    }
+
     /// The fast path's rule for `m`, if `m` is in the direct-mapped cache.
     #[inline(always)]
     fn rule(&self, m: u64) -> Option<Rule> {
-        let e = &self.recent[((m >> 3) ^ (m >> 12)) as usize & 511];
+        let e = &self.recent[Self::slot(m)];
         (e.0 == m && e.2.kind != 0).then_some(e.2)
     }
 
@@ -528,7 +556,7 @@ impl<'p> Maps<'p> {
     #[inline(always)]
     fn shape(&mut self, r: &Reader, m: u64) -> Option<Shape> {
         // Slot 0's empty key 0 is never asked: `m` is a tagged pointer.
-        let k = ((m >> 3) ^ (m >> 12)) as usize & 511;
+        let k = Self::slot(m);
         if self.recent[k].0 == m {
             return self.recent[k].1;
         }
@@ -1053,11 +1081,9 @@ struct Young<'a> {
     objs: Vec<(u64, u64)>,
     /// Each young page's objects: the range of `objs` they fill (a lookup
     /// searches a page's few thousand, not all, which missed the cache at
-    /// every step).
-    by_page: AddrMap<(usize, usize)>,
-    /// Each young page's bytes, from its base (a body is read from them,
-    /// not looked up among the core's segments).
-    page_bytes: AddrMap<&'a [u8]>,
+    /// every step), and the page's bytes from its base (a body is read
+    /// from them, not looked up among the core's segments).
+    by_page: AddrMap<(usize, usize, Option<&'a [u8]>)>,
     /// Which of them are microtasks (the queue that holds them is malloc'd).
     task: Vec<bool>,
 }
@@ -1149,7 +1175,7 @@ fn rset_refs(p: &Params, f: &PageFilter, t: &Target, bytes: &[u8], base: u64, sl
                 Err(_) => continue,
             }
         };
-        if w & p.tag_mask == p.tag && f.maybe(w) {
+        if p.is_ptr(w) && f.maybe(w) {
             out.push((at, w));
         }
     }
@@ -1233,20 +1259,20 @@ impl<'a> Young<'a> {
             let end = if size > 0 { a + size } else { next };
             out.push((a, end.max(a + 8)));
         }
-        let mut by_page: AddrMap<(usize, usize)> = AddrMap::default();
+        let mut by_page: AddrMap<(usize, usize, Option<&[u8]>)> = AddrMap::default();
         for (i, &(a, _)) in out.iter().enumerate() {
-            let r = by_page.entry(a & !(CHUNK - 1)).or_insert((i, i));
+            let page = a & !(CHUNK - 1);
+            let r = by_page.entry(page).or_insert_with(|| (i, i, h.t.core_slice_from(page, CHUNK as usize)));
             r.1 = i + 1;
         }
-        let page_bytes = by_page.keys().filter_map(|&pg| Some((pg, h.t.core_slice_from(pg, CHUNK as usize)?))).collect();
-        Young { p, t: h.t, objs: out, by_page, page_bytes, task }
+        Young { p, t: h.t, objs: out, by_page, task }
     }
 
     /// The bytes of the object at `a` (untagged) up to `e`, after its map
     /// word.
     fn body(&self, a: u64, e: u64) -> Option<&'a [u8]> {
         let page = a & !(CHUNK - 1);
-        let inside = self.page_bytes.get(&page).and_then(|b| b.get((a + 8 - page) as usize..(e - page) as usize));
+        let inside = self.by_page.get(&page).and_then(|r| r.2).and_then(|b| b.get((a + 8 - page) as usize..(e - page) as usize));
         inside.or_else(|| self.t.core_slice(a + 8, (e - a - 8) as usize))
     }
 
@@ -1256,7 +1282,7 @@ impl<'a> Young<'a> {
             return None;
         }
         let a = w - self.p.tag;
-        let &(lo, hi) = self.by_page.get(&(a & !(CHUNK - 1)))?;
+        let &(lo, hi, _) = self.by_page.get(&(a & !(CHUNK - 1)))?;
         self.objs[lo..hi].binary_search_by_key(&a, |o| o.0).ok().map(|i| lo + i)
     }
 
@@ -1856,7 +1882,7 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
     }
     let mut outs: Vec<ChunkOut> = outs.into_iter().flatten().collect();
     // (The workers' map caches, which shared the table, are gone.)
-    let maps = std::sync::Arc::try_unwrap(ids).map(MapIds::into_maps).unwrap_or_else(|ids| ids.inner.lock().map(|g| g.1.clone()).unwrap_or_default());
+    let map_table = std::sync::Arc::try_unwrap(ids).map(MapIds::into_maps).unwrap_or_else(|ids| ids.inner.lock().map(|g| g.1.clone()).unwrap_or_default());
     let rset_covered: AddrSet = outs.iter().filter(|o| o.rset == Some(true)).map(|o| o.range.0 & !(CHUNK - 1)).collect();
     let mut res = HeapScan::default();
     res.stats.rset_pages = rset_covered.len();
@@ -1926,12 +1952,11 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
     };
     // Drop what overhanging bodies cover, the dead young objects and the
     // objects the page headers say are dead, chunk by chunk in parallel.
-    let maps = &maps;
+    let maps = &map_table;
     let kept: Vec<(Run, Vec<Found>, Dead)> = outs
         .into_par_iter()
         .map(|mut o| {
             let (ca, _) = o.range;
-            let found = |s: &Slot| Found { addr: ca + s.word as u64 * 8 + p.tag, map: maps.get(s.map as usize).copied().unwrap_or(0) };
             let i = overhang.partition_point(|(s, _, _)| *s < ca);
             let cut = i > 0 && reach[i - 1] > ca;
             let mut garbage = std::mem::take(&mut o.garbage);
@@ -1945,7 +1970,7 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
             };
             if cut || check_young || page.is_some() {
                 o.objects.retain(|s| {
-                    let f = &found(s);
+                    let f = &s.found(ca, maps, p.tag);
                     if cut {
                         match inside(f.addr) {
                             Some(true) => {
@@ -1992,23 +2017,19 @@ pub fn scan(h: &Heap, ctl: ScanControl) -> Result<HeapScan, ScanError> {
     // Each run is in order by construction (the walk only moves up), and
     // the chunks are disjoint and sorted: checking where runs meet is
     // enough (reading 12M records again to check took 10 ms). Else sorted.
-    let (runs, tag) = (std::mem::take(&mut res.runs), p.tag);
-    let last = |r: &Run| r.slots.last().map(|s| r.base + s.word as u64 * 8);
-    let first = |r: &Run| r.slots.first().map(|s| r.base + s.word as u64 * 8);
-    res.maps = maps.clone();
-    res.tag = tag;
-    if runs.windows(2).all(|w| last(&w[0]) < first(&w[1])) {
-        res.runs = runs;
-    } else {
-        let scan = HeapScan { runs, maps: maps.clone(), tag, ..Default::default() };
-        let HeapScan { runs, maps, .. } = HeapScan::from_found(scan.objects().collect(), tag);
+    let last = |r: &Run| r.slots.last().map(|s| s.at(r.base));
+    let first = |r: &Run| r.slots.first().map(|s| s.at(r.base));
+    res.maps = map_table;
+    res.tag = p.tag;
+    if !res.runs.windows(2).all(|w| last(&w[0]) < first(&w[1])) {
+        let HeapScan { runs, maps, .. } = HeapScan::from_tagged(res.objects().collect(), p.tag);
         res.runs = runs;
         res.maps = maps;
     }
     res.garbage.sort_unstable();
     res.garbage.dedup();
     res.stats.ranges = ranges.len();
-    res.stats.sized_array_types = if ctl.step_unnamed_arrays { 0 } else { fixed_array_descendants(&h.v8.types).len() };
+    res.stats.sized_array_types = p.sized_array_types;
     res.stats.pages = if page_header.is_some() { chunks.len() } else { 0 };
     res.stats.page_header = page_header;
     res.stats.skipped_ranges = skipped;
